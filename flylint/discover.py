@@ -1,0 +1,214 @@
+"""Discovery: from the paths given on the command line to a Project of Apps.
+
+An app is one fly config (fly.toml, fly.staging.toml, ...). For each we find its build context,
+Dockerfile, .dockerignore, mix project and the workflows of its repository, all inside the project
+root and never through a symlink that leaves it.
+"""
+
+from __future__ import annotations
+
+import os
+import posixpath
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+from flylint.findings import Finding
+from flylint.model import App, Project
+from flylint.sources import ProjectFS
+
+FLY_CONFIG_NAME = re.compile(r"^fly(\.[\w.-]+)?\.toml$")
+# Directories that hold dependencies or build output, never an app's own deploy config.
+SKIP_DIRS = {"deps", "_build", "node_modules", ".git", ".elixir_ls", ".hg", ".svn", "cover"}
+
+
+class DiscoveryError(Exception):
+    """The command line names nothing flylint can lint (exit 2)."""
+
+
+@dataclass(frozen=True)
+class Target:
+    root: Path  # the project root: outputs are relative to it, reads never leave it
+    configs: tuple[str, ...]  # project-relative fly config paths
+
+
+def find_root(start: Path) -> Path:
+    """The enclosing git repository's root, else the start directory itself."""
+    here = start
+    while True:
+        if (here / ".git").exists():
+            return here
+        if here.parent == here:
+            return start
+        here = here.parent
+
+
+def walk_fly_configs(fs: ProjectFS, top: Path) -> list[str]:
+    """Every fly config below top, skipping dependency and build directories."""
+    found = []
+    for dirpath, dirnames, filenames in os.walk(top, followlinks=False):
+        dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        for name in sorted(filenames):
+            if FLY_CONFIG_NAME.match(name):
+                path = Path(dirpath) / name
+                if fs.inside(path):
+                    found.append(fs.rel(path))
+        # A directory named like a fly config is a mistake worth reporting, not skipping silently.
+        for name in dirnames:
+            if FLY_CONFIG_NAME.match(name):
+                found.append(fs.rel(Path(dirpath) / name))
+    return found
+
+
+def nearest_fly_config(fs: ProjectFS, start: Path) -> str | None:
+    """The fly.toml of the app a file belongs to: the closest one at or above its directory."""
+    here = start
+    while fs.inside(here):
+        candidate = here / "fly.toml"
+        if candidate.is_file():
+            return fs.rel(candidate)
+        if here == fs.root:
+            break
+        here = here.parent
+    return None
+
+
+def targets_for(paths: list[str], app_config: str | None) -> list[Target]:
+    if app_config is not None:
+        p = Path(app_config)
+        if not p.is_file():
+            raise DiscoveryError(f"--app-config {app_config}: no such file")
+        root = find_root(p.resolve().parent)
+        fs = ProjectFS(root)
+        return [Target(fs.root, (fs.rel(p.resolve()),))]
+    targets = []
+    for raw in paths:
+        p = Path(raw)
+        if not p.exists():
+            raise DiscoveryError(f"{raw}: no such file or directory")
+        if p.is_dir():
+            root = p.resolve()
+            fs = ProjectFS(root)
+            configs = walk_fly_configs(fs, root)
+            if not configs:
+                raise DiscoveryError(
+                    f"{raw}: no fly.toml found (looked for fly.toml and fly.*.toml below it; "
+                    "use --app-config FILE for another name)"
+                )
+        else:
+            resolved = p.resolve()
+            root = find_root(resolved.parent)
+            fs = ProjectFS(root)
+            if FLY_CONFIG_NAME.match(p.name):
+                configs = [fs.rel(resolved)]
+            else:
+                config = nearest_fly_config(fs, resolved.parent)
+                if config is None:
+                    raise DiscoveryError(f"{raw}: no fly.toml found at or above this file")
+                configs = [config]
+        targets.append(Target(fs.root, tuple(configs)))
+    return targets
+
+
+def join(base: str, rel: str) -> str:
+    """Project-relative path of rel taken from directory base (never absolute)."""
+    joined = posixpath.normpath(posixpath.join(base, rel.lstrip("/") if rel.startswith("/") else rel))
+    return "." if joined in ("", ".") else joined
+
+
+def mix_root_for(fs: ProjectFS, context: str) -> str | None:
+    """The mix project that the build context builds: the context itself, or an umbrella above."""
+    here = context
+    while True:
+        if fs.is_file(join(here, "mix.exs")):
+            # An app inside an umbrella is built from the umbrella root.
+            parent = posixpath.dirname(posixpath.dirname(here)) if here != "." else None
+            if parent is not None and posixpath.basename(posixpath.dirname(here)) == "apps":
+                umbrella = parent or "."
+                if fs.is_file(join(umbrella, "mix.exs")):
+                    return umbrella
+            return here
+        if here == ".":
+            return None
+        here = posixpath.dirname(here) or "."
+
+
+def workflows_for(fs: ProjectFS, start: str) -> list[str]:
+    """Workflow files of the repository holding start: the nearest .github/workflows at or above."""
+    here = start
+    while True:
+        wf = join(here, ".github/workflows")
+        if fs.is_dir(wf):
+            files = sorted(
+                p for p in (fs.abs(wf)).iterdir() if p.suffix in (".yml", ".yaml") and fs.inside(p)
+            )
+            return [fs.rel(p) for p in files]
+        if here == ".":
+            return []
+        here = posixpath.dirname(here) or "."
+
+
+def build_app(fs: ProjectFS, config_path: str, dockerfile_cache: dict) -> App:
+    from flylint.parsers.flytoml import parse_fly_config
+
+    app = App(config_path=config_path, fs=fs)
+    src, problem = fs.read(config_path)
+    if problem is not None:
+        app.input_findings.append(problem)
+    if src is None:
+        return app
+    fly, findings = parse_fly_config(src)
+    app.fly = fly
+    app.input_findings.extend(findings)
+
+    config_dir = posixpath.dirname(config_path) or "."
+    app.context = config_dir
+    build = fly.build if fly is not None else None
+    dockerfile = (build.dockerfile if build else None) or "Dockerfile"
+    ignorefile = (build.ignorefile if build else None) or ".dockerignore"
+    target = build.build_target if build else None
+    app.dockerfile_path = join(config_dir, dockerfile)
+    app.dockerignore_path = join(config_dir, ignorefile)
+    app.dockerignore_exists = fs.is_file(app.dockerignore_path)
+    app.mix_root = mix_root_for(fs, config_dir)
+    app.workflow_paths = workflows_for(fs, config_dir)
+
+    uses_image = bool(build and build.image) and not (build and build.dockerfile)
+    if not uses_image and not re.match(r"^[a-z]+://", dockerfile):
+        app.dockerfile = load_dockerfile(fs, app, target, dockerfile_cache)
+    return app
+
+
+def load_dockerfile(fs: ProjectFS, app: App, target: str | None, cache: dict):
+    """Parse the app's Dockerfile once per (path, target), even when several fly configs share it."""
+    key = (app.dockerfile_path, target)
+    if key not in cache:
+        from flylint.parsers.dockerfile import parse_dockerfile
+
+        src, problem = fs.read(app.dockerfile_path)
+        findings: list[Finding] = [problem] if problem else []
+        parsed = None
+        if src is not None:
+            parsed, more = parse_dockerfile(src, target)
+            findings.extend(more)
+        cache[key] = (parsed, findings)
+    parsed, findings = cache[key]
+    app.input_findings.extend(findings)
+    return parsed
+
+
+def discover(paths: list[str], app_config: str | None = None) -> list[Project]:
+    """One Project per project root named on the command line."""
+    projects: dict[Path, Project] = {}
+    seen: set[tuple[Path, str]] = set()
+    for target in targets_for(paths, app_config):
+        project = projects.get(target.root)
+        if project is None:
+            project = projects[target.root] = Project(fs=ProjectFS(target.root))
+        cache = project.parse_cache.setdefault("dockerfile", {})
+        for config in target.configs:
+            if (target.root, config) in seen:
+                continue
+            seen.add((target.root, config))
+            project.apps.append(build_app(project.fs, config, cache))
+    return list(projects.values())
