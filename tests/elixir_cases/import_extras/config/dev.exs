@@ -1,0 +1,3 @@
+import Config
+
+config :ledger, LedgerWeb.Endpoint, debug_errors: true

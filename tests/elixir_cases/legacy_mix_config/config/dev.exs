@@ -1,0 +1,3 @@
+use Mix.Config
+
+config :blog, BlogWeb.Endpoint, debug_errors: true, code_reloader: true

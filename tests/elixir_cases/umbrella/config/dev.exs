@@ -1,0 +1,3 @@
+import Config
+
+config :shop_web, ShopWeb.Endpoint, debug_errors: true
