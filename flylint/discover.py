@@ -112,7 +112,9 @@ def targets_for(paths: list[str], app_config: str | None) -> list[Target]:
 
 def join(base: str, rel: str) -> str:
     """Project-relative path of rel taken from directory base (never absolute)."""
-    joined = posixpath.normpath(posixpath.join(base, rel.lstrip("/") if rel.startswith("/") else rel))
+    joined = posixpath.normpath(
+        posixpath.join(base, rel.lstrip("/") if rel.startswith("/") else rel)
+    )
     return "." if joined in ("", ".") else joined
 
 
@@ -148,7 +150,7 @@ def workflows_for(fs: ProjectFS, start: str) -> list[str]:
         here = posixpath.dirname(here) or "."
 
 
-def build_app(fs: ProjectFS, config_path: str, dockerfile_cache: dict) -> App:
+def build_app(fs: ProjectFS, config_path: str, caches: dict[str, dict]) -> App:
     from flylint.parsers.flytoml import parse_fly_config
 
     app = App(config_path=config_path, fs=fs)
@@ -175,8 +177,21 @@ def build_app(fs: ProjectFS, config_path: str, dockerfile_cache: dict) -> App:
 
     uses_image = bool(build and build.image) and not (build and build.dockerfile)
     if not uses_image and not re.match(r"^[a-z]+://", dockerfile):
-        app.dockerfile = load_dockerfile(fs, app, target, dockerfile_cache)
+        app.dockerfile = load_dockerfile(fs, app, target, caches.setdefault("dockerfile", {}))
+    if app.mix_root is not None:
+        app.extra["elixir"] = load_elixir(app, caches.setdefault("elixir", {}))
     return app
+
+
+def load_elixir(app: App, cache: dict):
+    """The Elixir model of the app's mix project, loaded once per mix root."""
+    if app.mix_root not in cache:
+        from flylint.parsers.elixir.project import load_for_app
+
+        cache[app.mix_root] = load_for_app(app)
+    project = cache[app.mix_root]
+    app.input_findings.extend(project.findings)
+    return project
 
 
 def load_dockerfile(fs: ProjectFS, app: App, target: str | None, cache: dict):
@@ -205,10 +220,9 @@ def discover(paths: list[str], app_config: str | None = None) -> list[Project]:
         project = projects.get(target.root)
         if project is None:
             project = projects[target.root] = Project(fs=ProjectFS(target.root))
-        cache = project.parse_cache.setdefault("dockerfile", {})
         for config in target.configs:
             if (target.root, config) in seen:
                 continue
             seen.add((target.root, config))
-            project.apps.append(build_app(project.fs, config, cache))
+            project.apps.append(build_app(project.fs, config, project.parse_cache))
     return list(projects.values())

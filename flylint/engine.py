@@ -38,7 +38,9 @@ class CheckCrashed(RuntimeError):
     """A check raised: a bug in flylint, reported as an internal error (exit 2)."""
 
     def __init__(self, rule_id: str, config_path: str, error: BaseException) -> None:
-        super().__init__(f"check {rule_id} failed on {config_path}: {type(error).__name__}: {error}")
+        super().__init__(
+            f"check {rule_id} failed on {config_path}: {type(error).__name__}: {error}"
+        )
         self.error = error
 
 
@@ -69,7 +71,9 @@ def resolve_selector(entry: str, index: dict[str, RuleMeta]) -> set[str]:
         matched = {rid for rid in index if rid.startswith(upper)}
         if matched:
             return matched
-    raise SelectionError(f"unknown rule selector {entry!r} (use an ID like FLY301, a slug, or a prefix like FLY3)")
+    raise SelectionError(
+        f"unknown rule selector {entry!r} (use an ID like FLY301, a slug, or a prefix like FLY3)"
+    )
 
 
 @dataclass(frozen=True)
@@ -139,10 +143,28 @@ def drop_superseded(findings: list[Finding]) -> list[Finding]:
     return kept
 
 
-def lint(project: Project, selection: Selection) -> list[Finding]:
+# Rules produced by a pass over all findings rather than by an App check.
+PASS_RULES = frozenset({"FLY006"})
+
+
+def lint(project: Project, selection: Selection, inline_ignores: bool = True) -> list[Finding]:
     index = load_index()
     rule_ids = selection.rule_ids(index)
-    return finalize(run_checks(project, rule_ids, load_checks()), index)
+    raw = run_checks(project, rule_ids, load_checks())
+    if inline_ignores:
+        from flylint.suppress import apply_suppressions
+
+        raw, _used, unused = apply_suppressions(
+            raw,
+            lambda path: project.fs.read(path)[0],
+            project.fs.read_paths(),  # markers in files without findings can be unused too
+            active=rule_ids,  # codes of rules that did not run are never "unused"
+            index=index,
+            dockerfiles={a.dockerfile_path for a in project.apps if a.dockerfile_path},
+        )
+        if "FLY006" in rule_ids:
+            raw.extend(unused)
+    return finalize(raw, index)
 
 
 def severity_at_least(severity: str, threshold: str) -> bool:

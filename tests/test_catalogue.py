@@ -8,7 +8,7 @@ import pytest
 from conftest import REPO, RULES_DIR
 
 from flylint import catalogue
-from flylint.engine import load_checks
+from flylint.engine import PASS_RULES, load_checks
 
 SEVERITY_LETTER = {"E": "error", "W": "warning", "I": "info"}
 FAMILIES = {"inputs", "https", "headers", "health", "volumes", "database", "secrets", "image", "ci"}
@@ -31,7 +31,7 @@ def rules_md_rows() -> dict[str, tuple[str, str]]:
 
 def test_every_catalogue_entry_has_a_check_and_every_check_an_entry():
     entries = set(yaml_entries())
-    checks = set(load_checks())
+    checks = set(load_checks()) | PASS_RULES
     assert entries - checks == set(), "catalogue entries without a check"
     assert checks - entries == set(), "checks without a catalogue entry"
 
@@ -39,7 +39,17 @@ def test_every_catalogue_entry_has_a_check_and_every_check_an_entry():
 def test_entries_are_complete_and_named_after_their_id():
     for stem, data in yaml_entries().items():
         assert data["id"] == stem
-        for key in ("slug", "severity", "family", "title", "summary", "rationale", "fix", "docs", "examples"):
+        for key in (
+            "slug",
+            "severity",
+            "family",
+            "title",
+            "summary",
+            "rationale",
+            "fix",
+            "docs",
+            "examples",
+        ):
             assert data.get(key), f"{stem}: missing {key}"
         assert data["severity"] in ("error", "warning", "info"), stem
         assert data["family"] in FAMILIES, stem
@@ -52,7 +62,10 @@ def test_entries_are_complete_and_named_after_their_id():
 def test_ids_slugs_and_severities_match_rules_md():
     rows = rules_md_rows()
     for stem, data in yaml_entries().items():
-        assert stem in rows, f"{stem} is not in RULES.md (new rules need a row there or a decision)"
+        if stem not in rows:
+            # A rule added beyond the contract must say why, in its own file.
+            assert data.get("decisions"), f"{stem} is not in RULES.md and records no decision"
+            continue
         slug, severity = rows[stem]
         assert data["slug"] == slug, stem
         assert data["severity"] == severity, stem

@@ -24,6 +24,9 @@ class ReportContext:
     notes: list[str] = field(default_factory=list)  # extra summary lines (baseline counts, ...)
     # (path, line number, line text) -> text safe to print; masks secret values in code frames.
     redact: Callable[[str, int, str], str] | None = None
+    # The project root relative to its git repository root ("" when they are the same): formats
+    # read by code hosts (SARIF, GitHub annotations, GitLab) need repository-relative paths.
+    path_prefix: str = ""
 
 
 def render(fmt: str, findings: list[Finding], ctx: ReportContext) -> str:
