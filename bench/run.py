@@ -46,7 +46,15 @@ def timed(cmd: list[str], cwd: Path | None = None) -> tuple[float, int]:
 
 
 def flylint_cmd(path: Path) -> list[str]:
-    return [tool("flylint") or "flylint", "check", str(path), "--output-format", "concise", "--fail-on", "never"]
+    return [
+        tool("flylint") or "flylint",
+        "check",
+        str(path),
+        "--output-format",
+        "concise",
+        "--fail-on",
+        "never",
+    ]
 
 
 def single_project(name: str, rounds: int) -> dict:
@@ -125,7 +133,9 @@ def main() -> int:
     rounds = 1 if args.quick else args.rounds
     sizes = [1, 10] if args.quick else [1, 10, 100, 500]
 
-    print(f"flylint benchmark ({'quick' if args.quick else f'median of {rounds}'}; python {sys.version.split()[0]}, {os.cpu_count()} cores)")
+    print(
+        f"flylint benchmark ({'quick' if args.quick else f'median of {rounds}'}; python {sys.version.split()[0]}, {os.cpu_count()} cores)"
+    )
     print()
     print("| case | flylint (ms) | hadolint on its Dockerfile (ms) | ratio |")
     print("|---|---|---|---|")
@@ -139,7 +149,9 @@ def main() -> int:
     print("|---|---|---|---|")
     with tempfile.TemporaryDirectory() as tmp:
         for row in scale(sizes, 1 if args.quick else 5, Path(tmp)):
-            print(f"| {row['apps']} | {row['wall_s']:.2f} | {row['per_app_ms']:.1f} | {row['peak_rss_mb']:.0f} |")
+            print(
+                f"| {row['apps']} | {row['wall_s']:.2f} | {row['per_app_ms']:.1f} | {row['peak_rss_mb']:.0f} |"
+            )
     print()
     print("| import (top level, cumulative) | ms |")
     print("|---|---|")

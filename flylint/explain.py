@@ -14,14 +14,22 @@ def list_rules(output_format: str) -> int:
     index = load_index()
     if output_format == "json":
         rules = [
-            {"id": m.id, "slug": m.slug, "severity": m.severity, "family": m.family, "title": m.title}
+            {
+                "id": m.id,
+                "slug": m.slug,
+                "severity": m.severity,
+                "family": m.family,
+                "title": m.title,
+            }
             for m in sorted(index.values(), key=lambda m: m.id)
         ]
         sys.stdout.write(json.dumps({"version": 1, "rules": rules}, indent=2) + "\n")
         return 0
     slug_width = max((len(m.slug) for m in index.values()), default=0)
     for meta in sorted(index.values(), key=lambda m: m.id):
-        sys.stdout.write(f"{meta.id}  {meta.slug.ljust(slug_width)}  {meta.severity:<7}  {meta.title}\n")
+        sys.stdout.write(
+            f"{meta.id}  {meta.slug.ljust(slug_width)}  {meta.severity:<7}  {meta.title}\n"
+        )
     return 0
 
 

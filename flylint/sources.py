@@ -105,7 +105,9 @@ class ProjectFS:
     @property
     def files_read(self) -> int:
         """How many existing files were read (decoded or not)."""
-        return sum(1 for src, problem in self._cache.values() if src is not None or problem is not None)
+        return sum(
+            1 for src, problem in self._cache.values() if src is not None or problem is not None
+        )
 
     def read_paths(self) -> list[str]:
         return [path for path, (src, _) in self._cache.items() if src is not None]

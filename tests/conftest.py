@@ -26,7 +26,9 @@ def flylint_executable() -> str:
     return found
 
 
-def run_cli(*args: str, cwd: Path | None = None, env: dict | None = None) -> subprocess.CompletedProcess:
+def run_cli(
+    *args: str, cwd: Path | None = None, env: dict | None = None
+) -> subprocess.CompletedProcess:
     full_env = {**os.environ, "NO_COLOR": "1", **(env or {})}
     full_env.pop("FLYLINT_OUTPUT_FORMAT", None)
     return subprocess.run(

@@ -9,7 +9,7 @@ from conftest import run_cli
 
 MINIMAL = {
     "fly.toml": 'app = "demo"\nkill_signal = "SIGTERM"\n',
-    "Dockerfile": "FROM alpine:3.20\nUSER nobody\nCMD [\"/app/bin/server\"]\n",
+    "Dockerfile": 'FROM alpine:3.20\nUSER nobody\nCMD ["/app/bin/server"]\n',
 }
 
 JSON_SCHEMA = {
@@ -24,8 +24,18 @@ JSON_SCHEMA = {
                 "type": "object",
                 "additionalProperties": False,
                 "required": [
-                    "rule", "slug", "severity", "message", "path", "line", "column",
-                    "end_line", "end_column", "related", "fix", "docs",
+                    "rule",
+                    "slug",
+                    "severity",
+                    "message",
+                    "path",
+                    "line",
+                    "column",
+                    "end_line",
+                    "end_column",
+                    "related",
+                    "fix",
+                    "docs",
                 ],
                 "properties": {
                     "rule": {"type": "string", "pattern": "^FLY[0-9]{3}$"},
@@ -37,7 +47,10 @@ JSON_SCHEMA = {
                     "column": {"type": "integer", "minimum": 1},
                     "end_line": {"type": "integer", "minimum": 1},
                     "end_column": {"type": "integer", "minimum": 1},
-                    "related": {"type": "array", "items": {"type": "object", "required": ["path", "line", "column"]}},
+                    "related": {
+                        "type": "array",
+                        "items": {"type": "object", "required": ["path", "line", "column"]},
+                    },
                     "fix": {"type": ["string", "null"]},
                     "docs": {"type": "array", "items": {"type": "string", "pattern": "^https://"}},
                 },
@@ -90,11 +103,15 @@ def test_findings_and_fail_on_thresholds(project):
 
 def test_select_by_slug_and_prefix_and_ignore(project):
     root = project(MINIMAL)
-    by_slug = run_cli("check", str(root), "--output-format", "concise", "--select", "dockerignore-missing")
+    by_slug = run_cli(
+        "check", str(root), "--output-format", "concise", "--select", "dockerignore-missing"
+    )
     assert "FLY707" in by_slug.stdout
     by_prefix = run_cli("check", str(root), "--output-format", "concise", "--select", "FLY7")
     assert "FLY707" in by_prefix.stdout
-    ignored = run_cli("check", str(root), "--output-format", "concise", "--select", "FLY7", "--ignore", "FLY707")
+    ignored = run_cli(
+        "check", str(root), "--output-format", "concise", "--select", "FLY7", "--ignore", "FLY707"
+    )
     assert "FLY707" not in ignored.stdout
 
 
@@ -122,7 +139,9 @@ def test_full_output_shows_code_frame_help_and_docs_without_colour(project):
 
 def test_no_color_env_beats_force_color(project):
     root = project(MINIMAL)
-    result = run_cli("check", str(root), "--select", "FLY707", env={"FORCE_COLOR": "1", "NO_COLOR": "1"})
+    result = run_cli(
+        "check", str(root), "--select", "FLY707", env={"FORCE_COLOR": "1", "NO_COLOR": "1"}
+    )
     assert "\x1b[" not in result.stdout
 
 

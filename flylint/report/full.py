@@ -42,7 +42,9 @@ def frame(loc: Location, ctx: ReportContext, paint: Paint, mark: str, label: str
             length = max(1, end - start)
             under = " " * start + mark * length
             tail = f" {label}" if label else ""
-            out.append(f"{gutter} {paint(under + tail, SEVERITY_COLOR.get('error') if mark == '^' else '1;34')}")
+            out.append(
+                f"{gutter} {paint(under + tail, SEVERITY_COLOR.get('error') if mark == '^' else '1;34')}"
+            )
     return out
 
 
