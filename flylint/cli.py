@@ -219,6 +219,19 @@ def parse_reports(values: tuple[str, ...], output_file: str | None) -> tuple[tup
     return tuple(reports)
 
 
+@cli.command()
+@click.argument("paths", nargs=-1, type=click.Path())
+@click.option(
+    "--output-format", type=click.Choice(("text", "json")), default="text", show_default=True
+)
+@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
+def inspect(paths, output_format: str, debug: bool) -> None:
+    """Print the model flylint builds of each app (fly config, image, Elixir config, routes)."""
+    from flylint.inspect import run_inspect
+
+    guarded(lambda: run_inspect(list(paths) or ["."], output_format), debug)
+
+
 @cli.command("rules")
 @click.option(
     "--output-format", type=click.Choice(("text", "json")), default="text", show_default=True
