@@ -153,16 +153,44 @@ def full_entry(rule_id: str) -> dict:
     return load_yaml(path)
 
 
+DOCS_DIR = PACKAGE_DIR.parent / "docs" / "rules"
+
+
+def rule_docs() -> dict[str, str]:
+    """docs/rules/FLYnnn.md file name -> generated markdown, for every catalogue entry."""
+    from flylint.explain import render_markdown
+
+    pages = {f"{p.stem}.md": render_markdown(load_yaml(p)) for p in rule_files()}
+    rows = ["# flylint rules", "", "| ID | slug | severity | title |", "|---|---|---|---|"]
+    for path in rule_files():
+        meta = meta_from_yaml(load_yaml(path))
+        rows.append(f"| [{meta.id}]({meta.id}.md) | {meta.slug} | {meta.severity} | {meta.title} |")
+    pages["README.md"] = "\n".join(rows) + "\n"
+    return pages
+
+
 def main(argv: list[str]) -> int:
+    """Rebuild the compiled index and docs/rules/ from rules/*.yaml (or check with --check)."""
     text = index_text()
+    pages = rule_docs()
     if argv[1:] == ["--check"]:
         current = INDEX_PATH.read_text(encoding="utf-8") if INDEX_PATH.exists() else ""
-        if current != text:
-            print("flylint/catalogue_index.json is stale: run python -m flylint.catalogue")
+        stale = current != text or any(
+            not (DOCS_DIR / name).exists() or (DOCS_DIR / name).read_text(encoding="utf-8") != page
+            for name, page in pages.items()
+        )
+        if stale:
+            print("the rule index or docs/rules/ is stale: run python -m flylint.catalogue")
             return 1
         return 0
     INDEX_PATH.write_text(text, encoding="utf-8")
-    print(f"wrote {INDEX_PATH.name} ({len(json.loads(text)['rules'])} rules)")
+    DOCS_DIR.mkdir(parents=True, exist_ok=True)
+    for old in DOCS_DIR.glob("FLY*.md"):
+        if old.name not in pages:
+            old.unlink()
+    for name, page in pages.items():
+        (DOCS_DIR / name).write_text(page, encoding="utf-8")
+    print(f"wrote {INDEX_PATH.name} and docs/rules/ ({len(json.loads(text)['rules'])} rules)")
     return 0
 
 

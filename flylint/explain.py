@@ -86,3 +86,38 @@ def render_text(entry: dict, color: bool) -> str:
 
 def indent(markdown: str) -> str:
     return "\n".join(f"  {line}" if line else "" for line in markdown.strip().splitlines()) + "\n"
+
+
+def render_markdown(entry: dict) -> str:
+    """The rule page for docs/rules/FLYnnn.md: the same content `flylint rule` prints."""
+    out = [
+        f"# {entry['id']} {entry['slug']}",
+        "",
+        f"**{entry['title']}** — severity `{entry['severity']}`, family `{entry.get('family', '')}`",
+        "",
+        entry.get("summary", "").strip(),
+        "",
+        "## Why",
+        "",
+        entry.get("rationale", "").strip(),
+        "",
+        "## Fix",
+        "",
+        entry.get("fix", "").strip(),
+        "",
+    ]
+    examples = entry.get("examples") or []
+    if examples:
+        out += ["## Examples", ""]
+        for example in examples:
+            expect = example.get("expect") or []
+            verdict = ", ".join(f"`{e}`" for e in expect) if expect else "no finding"
+            out += [f"### {example.get('name', '')}", "", f"Expected: {verdict}", ""]
+            for path, content in (example.get("files") or {}).items():
+                fence = "````" if "```" in str(content) else "```"
+                out += [f"`{path}`:", "", fence, str(content).rstrip("\n"), fence, ""]
+    decisions = entry.get("decisions") or []
+    if decisions:
+        out += ["## Decisions", ""] + [f"- {d}" for d in decisions] + [""]
+    out += ["## Docs", ""] + [f"- [{d['title']}]({d['url']})" for d in entry.get("docs", [])]
+    return "\n".join(out) + "\n"

@@ -85,3 +85,15 @@ def test_doc_urls_come_from_the_knowledge_files():
 def test_compiled_index_is_fresh():
     current = catalogue.INDEX_PATH.read_text(encoding="utf-8")
     assert current == catalogue.index_text(), "run: python -m flylint.catalogue"
+
+
+def test_generated_rule_docs_are_fresh():
+    pages = catalogue.rule_docs()
+    for name, page in pages.items():
+        path = REPO / "docs" / "rules" / name
+        assert path.exists(), f"docs/rules/{name} missing: run python -m flylint.catalogue"
+        assert path.read_text(encoding="utf-8") == page, (
+            f"docs/rules/{name} stale: run python -m flylint.catalogue"
+        )
+    extra = {p.name for p in (REPO / "docs" / "rules").glob("FLY*.md")} - set(pages)
+    assert not extra, f"docs for rules that no longer exist: {extra}"
