@@ -195,8 +195,10 @@ def load_elixir(app: App, cache: dict):
 
 
 def load_dockerfile(fs: ProjectFS, app: App, target: str | None, cache: dict):
-    """Parse the app's Dockerfile once per (path, target), even when several fly configs share it."""
-    key = (app.dockerfile_path, target)
+    """Parse the app's Dockerfile once per (path, target, build args), even when several fly
+    configs share it. `[build.args]` fill in ARGs (FROM images, MIX_ENV) as `fly deploy` does."""
+    build_args = dict(app.fly.build.args) if app.fly is not None else {}
+    key = (app.dockerfile_path, target, tuple(sorted(build_args.items())))
     if key not in cache:
         from flylint.parsers.dockerfile import parse_dockerfile
 
@@ -204,7 +206,7 @@ def load_dockerfile(fs: ProjectFS, app: App, target: str | None, cache: dict):
         findings: list[Finding] = [problem] if problem else []
         parsed = None
         if src is not None:
-            parsed, more = parse_dockerfile(src, target)
+            parsed, more = parse_dockerfile(src, target, build_args or None)
             findings.extend(more)
         cache[key] = (parsed, findings)
     parsed, findings = cache[key]
