@@ -50,9 +50,9 @@ def walk_fly_configs(fs: ProjectFS, top: Path) -> list[str]:
         dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
         for name in sorted(filenames):
             if FLY_CONFIG_NAME.match(name):
-                path = Path(dirpath) / name
-                if fs.inside(path):
-                    found.append(fs.rel(path))
+                # Kept even when it is a symlink leaving the root (or a loop): reading it then
+                # reports FLY001 instead of the app silently vanishing.
+                found.append(fs.rel(Path(dirpath) / name))
         # A directory named like a fly config is a mistake worth reporting, not skipping silently.
         for name in dirnames:
             if FLY_CONFIG_NAME.match(name):
@@ -73,14 +73,21 @@ def nearest_fly_config(fs: ProjectFS, start: Path) -> str | None:
     return None
 
 
+def resolve_dir_of(p: Path) -> Path:
+    """p with its directory resolved but not p itself: a symlinked fly.toml named on the command
+    line stays in its project (and is read through ProjectFS), its target never picks the root."""
+    return p.absolute().parent.resolve() / p.name
+
+
 def targets_for(paths: list[str], app_config: str | None) -> list[Target]:
     if app_config is not None:
         p = Path(app_config)
         if not p.is_file():
             raise DiscoveryError(f"--app-config {app_config}: no such file")
-        root = find_root(p.resolve().parent)
+        resolved = resolve_dir_of(p)
+        root = find_root(resolved.parent)
         fs = ProjectFS(root)
-        return [Target(fs.root, (fs.rel(p.resolve()),))]
+        return [Target(fs.root, (fs.rel(resolved),))]
     targets = []
     for raw in paths:
         p = Path(raw)
@@ -96,7 +103,7 @@ def targets_for(paths: list[str], app_config: str | None) -> list[Target]:
                     "use --app-config FILE for another name)"
                 )
         else:
-            resolved = p.resolve()
+            resolved = resolve_dir_of(p)
             root = find_root(resolved.parent)
             fs = ProjectFS(root)
             if FLY_CONFIG_NAME.match(p.name):
@@ -118,21 +125,25 @@ def join(base: str, rel: str) -> str:
     return "." if joined in ("", ".") else joined
 
 
-def mix_root_for(fs: ProjectFS, context: str) -> str | None:
-    """The mix project that the build context builds: the context itself, or an umbrella above."""
-    here = context
-    while True:
-        if fs.is_file(join(here, "mix.exs")):
-            # An app inside an umbrella is built from the umbrella root.
-            parent = posixpath.dirname(posixpath.dirname(here)) if here != "." else None
-            if parent is not None and posixpath.basename(posixpath.dirname(here)) == "apps":
-                umbrella = parent or "."
-                if fs.is_file(join(umbrella, "mix.exs")):
-                    return umbrella
-            return here
-        if here == ".":
-            return None
-        here = posixpath.dirname(here) or "."
+def present(fs: ProjectFS, rel: str) -> bool:
+    """A file entry is there, readable or not: a symlink leaving the root, a loop or a FIFO counts,
+    so that reading it reports FLY001 rather than the file being silently ignored."""
+    p = fs.abs(rel)
+    return p.is_symlink() or (p.exists() and not p.is_dir())
+
+
+def mix_root_for(fs: ProjectFS, build_dir: str) -> str | None:
+    """The mix project that the image builds: the one at the Dockerfile's directory (the build
+    context), or the umbrella around it. A mix project above an unrelated subdirectory app (a
+    Grafana sidecar's fly.toml in `fly_apps/grafana/`) is not that app's."""
+    if not fs.is_file(join(build_dir, "mix.exs")):
+        return None
+    parent = posixpath.dirname(build_dir) if build_dir != "." else ""
+    if parent and posixpath.basename(parent) == "apps":
+        umbrella = posixpath.dirname(parent) or "."
+        if fs.is_file(join(umbrella, "mix.exs")):
+            return umbrella
+    return build_dir
 
 
 def workflows_for(fs: ProjectFS, start: str) -> list[str]:
@@ -141,10 +152,12 @@ def workflows_for(fs: ProjectFS, start: str) -> list[str]:
     while True:
         wf = join(here, ".github/workflows")
         if fs.is_dir(wf):
-            files = sorted(
-                p for p in (fs.abs(wf)).iterdir() if p.suffix in (".yml", ".yaml") and fs.inside(p)
-            )
+            # Symlinks leaving the root stay listed: reading them reports FLY001.
+            files = sorted(p for p in fs.abs(wf).iterdir() if p.suffix in (".yml", ".yaml"))
             return [fs.rel(p) for p in files]
+        p = fs.abs(wf)
+        if (p.is_symlink() or p.exists()) and not fs.inside(p):
+            return [wf]  # the directory leaves the root (or loops): reading it reports FLY001
         if here == ".":
             return []
         here = posixpath.dirname(here) or "."
@@ -171,8 +184,12 @@ def build_app(fs: ProjectFS, config_path: str, caches: dict[str, dict]) -> App:
     target = build.build_target if build else None
     app.dockerfile_path = join(config_dir, dockerfile)
     app.dockerignore_path = join(config_dir, ignorefile)
-    app.dockerignore_exists = fs.is_file(app.dockerignore_path)
-    app.mix_root = mix_root_for(fs, config_dir)
+    app.dockerignore_exists = present(fs, app.dockerignore_path)
+    if app.dockerignore_exists:
+        _, problem = fs.read(app.dockerignore_path)  # unreadable (binary, outside...): FLY001
+        if problem is not None:
+            app.input_findings.append(problem)
+    app.mix_root = mix_root_for(fs, posixpath.dirname(app.dockerfile_path) or ".")
     app.workflow_paths = workflows_for(fs, config_dir)
 
     uses_image = bool(build and build.image) and not (build and build.dockerfile)
@@ -180,6 +197,12 @@ def build_app(fs: ProjectFS, config_path: str, caches: dict[str, dict]) -> App:
         app.dockerfile = load_dockerfile(fs, app, target, caches.setdefault("dockerfile", {}))
     if app.mix_root is not None:
         app.extra["elixir"] = load_elixir(app, caches.setdefault("elixir", {}))
+    if app.workflow_paths:
+        # Parsed here, not first in a CI check, so that their FLY001 findings are collected
+        # before the input checks hand them out.
+        from flylint.parsers.workflows import load_workflows
+
+        load_workflows(app)
     return app
 
 

@@ -27,7 +27,8 @@ SUPERSEDES: dict[str, tuple[str, ...]] = {
 }
 # The rule pairs above are matched on the same line for secrets (one token, one line) and on the
 # same file otherwise (FLY104/FLY105 both point at force_ssl in runtime.exs).
-SAME_LINE_ONLY = {"FLY606"}
+# FLY304 judges only explicit check ports; FLY307 hides it only where both point at one line.
+SAME_LINE_ONLY = {"FLY606", "FLY304"}
 
 
 class SelectionError(ValueError):
