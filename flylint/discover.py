@@ -136,12 +136,13 @@ def mix_root_for(fs: ProjectFS, build_dir: str) -> str | None:
     """The mix project that the image builds: the one at the Dockerfile's directory (the build
     context), or the umbrella around it. A mix project above an unrelated subdirectory app (a
     Grafana sidecar's fly.toml in `fly_apps/grafana/`) is not that app's."""
-    if not fs.is_file(join(build_dir, "mix.exs")):
+    # present, not is_file: a mix.exs that cannot be read (a FIFO, a symlink out) is reported.
+    if not present(fs, join(build_dir, "mix.exs")):
         return None
     parent = posixpath.dirname(build_dir) if build_dir != "." else ""
     if parent and posixpath.basename(parent) == "apps":
         umbrella = posixpath.dirname(parent) or "."
-        if fs.is_file(join(umbrella, "mix.exs")):
+        if present(fs, join(umbrella, "mix.exs")):
             return umbrella
     return build_dir
 
@@ -191,18 +192,16 @@ def build_app(fs: ProjectFS, config_path: str, caches: dict[str, dict]) -> App:
             app.input_findings.append(problem)
     app.mix_root = mix_root_for(fs, posixpath.dirname(app.dockerfile_path) or ".")
     app.workflow_paths = workflows_for(fs, config_dir)
+    if app.workflow_paths:
+        from flylint.parsers.workflows import load_workflows
+
+        load_workflows(app, caches.setdefault("workflows", {}))
 
     uses_image = bool(build and build.image) and not (build and build.dockerfile)
     if not uses_image and not re.match(r"^[a-z]+://", dockerfile):
         app.dockerfile = load_dockerfile(fs, app, target, caches.setdefault("dockerfile", {}))
     if app.mix_root is not None:
         app.extra["elixir"] = load_elixir(app, caches.setdefault("elixir", {}))
-    if app.workflow_paths:
-        # Parsed here, not first in a CI check, so that their FLY001 findings are collected
-        # before the input checks hand them out.
-        from flylint.parsers.workflows import load_workflows
-
-        load_workflows(app)
     return app
 
 

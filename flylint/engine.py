@@ -120,7 +120,10 @@ def finalize(findings: Iterable[Finding], index: dict[str, RuleMeta]) -> list[Fi
             )
         key = (f.rule, f.location.path, f.location.line, f.location.column)
         out.setdefault(key, f)
-    kept = drop_superseded(list(out.values()))
+    from flylint.secrets.redact import mask_finding
+
+    # No message may carry a secret, whichever rule quoted it (FLY313 quotes release_command).
+    kept = [mask_finding(f) for f in drop_superseded(list(out.values()))]
     return sorted(kept, key=Finding.sort_key)
 
 

@@ -84,8 +84,11 @@ def run_check(options: CheckOptions) -> int:
         sys.stderr.write(f"flylint: wrote {count} finding(s) to {options.write_baseline}\n")
         return 0
 
+    from flylint.secrets.redact import make_redactor
+
     ctx = ReportContext(
         source=source,
+        redact=make_redactor(findings, source),
         color=options.color,
         apps=apps,
         files=files,

@@ -11,7 +11,19 @@ if TYPE_CHECKING:
     from flylint.model import App
 
 # Family modules under flylint.checks; the engine imports each once per run.
-FAMILY_MODULES = ("inputs", "https", "headers", "health", "boot", "volumes", "image")
+FAMILY_MODULES = (
+    "inputs",
+    "https",
+    "headers",
+    "health",
+    "ports",
+    "boot",
+    "volumes",
+    "image",
+    "database",
+    "secrets",
+    "ci",
+)
 
 Check = Callable[["App"], "Iterable[Finding]"]
 

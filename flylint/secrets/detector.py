@@ -96,6 +96,20 @@ _KIND_LABEL = {
 }
 
 
+def kind_label(kind: str) -> str:
+    """A human label for a Detection/TokenMatch kind (`GitHub token`, `URL password`, ...)."""
+    return _KIND_LABEL.get(kind) or _OTHER_KIND_LABEL.get(kind, "secret")
+
+
+_OTHER_KIND_LABEL = {
+    "url-password": "password in a connection URL",
+    "decoded-key": "key decoded from a literal",
+    "cookie": "Erlang cookie",
+    "password": "literal password",
+    "secret": "literal secret",
+}
+
+
 def _wordset(text: str) -> frozenset[str]:
     """A set of whitespace-separated words (keeps long word lists readable)."""
     return frozenset(text.split())
@@ -792,6 +806,13 @@ def _name_class(name: str | None) -> str | None:
     if "secret" in "".join(words) and "key" in "".join(words):
         return "key"  # run-together spellings such as SECRETKEYBASE
     return None
+
+
+def name_class(name: str | None) -> str | None:
+    """`password`, `cookie`, `url` (datastore URL), `key` (any other secret) or None for a name.
+
+    The class `is_secret_name` is built on; rules use it to route cookies to their own rule."""
+    return _name_class(name)
 
 
 def is_secret_name(name: str) -> bool:
