@@ -55,8 +55,10 @@ class Resolved:
 
 
 def elixir_project(app: App):
-    extra = getattr(app, "extra", None)
-    return extra.get("elixir") if isinstance(extra, dict) else None
+    """The Elixir project the app deploys (one definition for every family: phoenix_facts)."""
+    from flylint.checks.phoenix_facts import elixir_project as deployed_project
+
+    return deployed_project(app)
 
 
 def _where(value: Value) -> str:

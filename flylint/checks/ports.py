@@ -44,22 +44,11 @@ from flylint.parsers.elixir.values import (
 
 
 def phoenix_project(app: App):
-    """The Elixir project the app deploys, or None: no mix project, or one that lies outside the
-    build context (a sidecar's fly.toml in a subdirectory of a Phoenix repository builds an image
-    that cannot contain the mix project above it)."""
-    proj = elixir_project(app)
-    if proj is None:
-        return None
-    build = getattr(getattr(app, "fly", None), "build", None)
-    if getattr(build, "image", None):
-        return proj  # a prebuilt image: trust discovery
-    context = posixpath.normpath(getattr(app, "context", None) or ".")
-    root = posixpath.normpath(
-        getattr(proj, "mix_root", None) or getattr(app, "mix_root", ".") or "."
-    )
-    if context == "." or root == context or root.startswith(context + "/"):
-        return proj
-    return None
+    """The Elixir project the app deploys, or None (one definition for every family:
+    phoenix_facts.elixir_project)."""
+    from flylint.checks.phoenix_facts import elixir_project as deployed_project
+
+    return deployed_project(app)
 
 
 def config_broken(proj) -> bool:
