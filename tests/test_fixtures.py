@@ -4,6 +4,7 @@ must be exactly its expected.txt. FLYLINT_UPDATE_FIXTURES=1 rewrites them (revie
 from __future__ import annotations
 
 import os
+import re
 import shutil
 
 import pytest
@@ -30,3 +31,19 @@ def test_fixture_output_matches_expected(fixture, tmp_path):
 def test_there_are_fixtures():
     names = {p.name for p in FIXTURE_DIRS}
     assert {"generated-app", "hardened", "insecure", "legacy-v1", "broken-toml"} <= names
+
+
+def test_every_rule_fires_in_some_fixture():
+    from conftest import RULES_DIR
+
+    fired = set()
+    for fixture in FIXTURE_DIRS:
+        expected = fixture / "expected.txt"
+        if expected.exists():
+            fired |= set(re.findall(r": (FLY\d{3}) ", expected.read_text(encoding="utf-8")))
+    rules = {p.stem for p in RULES_DIR.glob("FLY*.yaml")}
+    assert rules - fired == set(), "rules that fire in no whole-project fixture"
+
+
+def test_hardened_fixture_is_clean():
+    assert (FIXTURES / "hardened" / "expected.txt").read_text().startswith("No findings")
