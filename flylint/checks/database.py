@@ -536,9 +536,10 @@ def check_db_ssl_unverified(app: App) -> Iterable[Finding]:
         found = _unverified(conn, ssl, ssl_opts, version, vt, known_old, new_api)
         if found is None:
             continue
-        trigger, text, fix = found
+        trigger, text, fix, *level = found
         where = repo_call(app, conn.repo, trigger)
         message, severity = _guarded(text, _condition(trigger, conn.repo.config))
+        severity = severity or (level[0] if level else None)
         yield Finding(
             "FLY502",
             message,
@@ -564,6 +565,27 @@ def _unverified(conn, ssl, ssl_opts, version, vt, known_old, new_api):
             and isinstance(ssl_opts.get("verify"), Atom)
             and ssl_opts.get("verify").name == "verify_peer"
         )
+        if new_api and verified:
+            # The options given are the secure ones: only the deprecation remains.
+            return (
+                ssl_opts,
+                f"{mod} sets ssl_opts, deprecated since Postgrex 0.18 ({shown}); its options "
+                "verify the certificate (verify: :verify_peer with CAs), but Postgrex logs a "
+                "deprecation warning on connect",
+                "move the same options into ssl: [...] and drop ssl_opts",
+                "info",
+            )
+        if new_api and not isinstance(ssl_opts, KeywordList):
+            # An expression flylint cannot read: whether it verifies is unknown, so only info.
+            return (
+                ssl_opts,
+                f"{mod} sets ssl_opts, deprecated since Postgrex 0.18 ({shown}), to an "
+                "expression flylint cannot read: with ssl: true the options replace the secure "
+                "defaults, so unless they include verify: :verify_peer and CAs the certificate "
+                "goes unverified",
+                f"move the options into ssl: [...] and drop ssl_opts, e.g. {ca_fix}",
+                "info",
+            )
         if new_api:
             return (
                 ssl_opts,

@@ -589,6 +589,33 @@ def _is_false(value: Value | None) -> bool:
     return isinstance(value, Literal) and value.value is False
 
 
+def _session_reaches_connect(socket, opts: Value | None) -> bool | None:
+    """Whether the transport hands the cookie session to connect/3: LiveView's socket always
+    does; any other socket only through `connect_info: [session: ...]` (the only connect_info
+    key that reads cookies). None when connect_info is an expression flylint cannot read."""
+    if socket.module == "Phoenix.LiveView.Socket" or socket.module is None:
+        return True
+    if opts is None or isinstance(opts, Literal):
+        return False  # `websocket: true` or the default: no connect_info
+    if not isinstance(opts, KeywordList):
+        return None
+    info = opts.get("connect_info")
+    if info is None:
+        return False
+    if isinstance(info, KeywordList):
+        return "session" in info
+    if isinstance(info, ListValue):  # [:peer_data, session: ...] mixes atoms and pairs
+        for item in info.items:
+            if isinstance(item, TupleValue) and item.items:
+                key = item.items[0]
+                if isinstance(key, Atom) and key.name == "session":
+                    return True
+            elif not isinstance(item, Atom):
+                return None
+        return False
+    return None
+
+
 @rule("FLY207")
 def check_check_origin_disabled(app: App) -> Iterable[Finding]:
     proj = elixir_project(app)
@@ -598,6 +625,7 @@ def check_check_origin_disabled(app: App) -> Iterable[Finding]:
         sockets = [s for s in endpoint.sockets if not s.conditional]
         # transports that fall back to the endpoint's check_origin
         inheriting = False
+        inheriting_session = False  # one of them hands the cookie session to connect/3
         for socket in sockets:
             for transport in ("websocket", "longpoll"):
                 opts = socket.option(transport)
@@ -606,34 +634,68 @@ def check_check_origin_disabled(app: App) -> Iterable[Finding]:
                 if _is_false(opts):
                     continue
                 own = opts.get("check_origin") if hasattr(opts, "get") else None
+                session = _session_reaches_connect(socket, opts)
                 if own is None:
                     inheriting = True
+                    inheriting_session = inheriting_session or session is not False
                 elif _is_false(own):
-                    yield Finding(
-                        "FLY207",
-                        f'socket "{socket.path}" ({socket.module}) sets {transport}: '
-                        "[check_origin: false]: any website can open this socket with the "
-                        "visitor's cookies (cross-site WebSocket hijacking)",
-                        own.location(),
-                        fix='check_origin: ["https://your-app.example"] (or drop it: the '
-                        ":url host is checked by default)",
-                        key=f"{endpoint.module}.socket.{socket.path}.{transport}.check_origin",
-                    )
+                    yield _socket_origin_finding(endpoint, socket, transport, own, session)
         value = endpoint_setting(proj, endpoint, "effective", "check_origin")
         if not _is_false(value) or not inheriting:
             continue  # no socket uses the endpoint-wide setting
         reason = undecided(value)
+        if inheriting_session:
+            message = (
+                f"check_origin: false for {endpoint.module} in {value.file}: any website can open "
+                "its sockets (LiveView included) with the visitor's cookies (cross-site WebSocket "
+                "hijacking)"
+            )
+        else:
+            message = (
+                f"check_origin: false for {endpoint.module} in {value.file}, but none of its "
+                "sockets hands the session to connect/3 (no LiveView, no connect_info session): "
+                "safe only while every socket authenticates with a token the client sends"
+            )
         yield Finding(
             "FLY207",
-            f"check_origin: false for {endpoint.module} in {value.file}: any website can open "
-            "its sockets (LiveView included) with the visitor's cookies (cross-site WebSocket "
-            "hijacking)" + (f" ({reason})" if reason else ""),
+            message + (f" ({reason})" if reason else ""),
             value.location(),
             fix="remove check_origin: false from prod config (the :url host is checked by "
             'default), or list origins: check_origin: ["https://your-app.example"]',
-            severity="info" if value.conditional else None,
+            severity="info" if value.conditional or not inheriting_session else None,
             key=f"{endpoint.module}.check_origin",
         )
+
+
+def _socket_origin_finding(endpoint, socket, transport: str, own: Value, session) -> Finding:
+    """A socket's own `check_origin: false`: a warning when connect/3 gets the cookie session
+    (cross-site hijacking), info when it gets none (an API socket that authenticates with a
+    token in its params is the usual reason)."""
+    head = f'socket "{socket.path}" ({socket.module}) sets {transport}: [check_origin: false]'
+    if session is False:
+        message = (
+            f"{head}, but its connect_info carries no session, so connect/3 sees no cookies: "
+            "safe only while clients authenticate with a token they send"
+        )
+    elif session is None:
+        message = (
+            f"{head}; its connect_info is an expression flylint cannot read: if it carries the "
+            "session, any website can open this socket with the visitor's cookies"
+        )
+    else:
+        message = (
+            f"{head}: any website can open this socket with the visitor's cookies (cross-site "
+            "WebSocket hijacking)"
+        )
+    return Finding(
+        "FLY207",
+        message,
+        own.location(),
+        fix='check_origin: ["https://your-app.example"] (or drop it: the :url host is checked '
+        "by default)",
+        severity=None if session is True else "info",
+        key=f"{endpoint.module}.socket.{socket.path}.{transport}.check_origin",
+    )
 
 
 # -- FLY209: request body limits -------------------------------------------------------------------

@@ -8,6 +8,7 @@ from collections.abc import Iterable
 
 from flylint.checks import rule
 from flylint.checks.phoenix_facts import (
+    builds_mix_project,
     dependency_names,
     package_version,
     ssl_enforcement,
@@ -142,7 +143,9 @@ def check_bluegreen_without_checks(app: App) -> Iterable[Finding]:
 @rule("FLY311")
 def check_kill_signal_not_sigterm(app: App) -> Iterable[Finding]:
     fly = app.fly
-    if fly is None or app.mix_root is None:
+    # Only a config that deploys the mix project: a `[build] image` sidecar (Grafana) beside it
+    # runs no Elixir release.
+    if fly is None or app.mix_root is None or not builds_mix_project(app):
         return
     raw = fly.data.get("kill_signal") if isinstance(fly.data, dict) else None
     if raw is not None and not isinstance(raw, str):

@@ -300,7 +300,9 @@ def check_mix_env_not_prod(app: App) -> Iterable[Finding]:
 
 # -- FLY703 ---------------------------------------------------------------------------------------
 
-_ENV_TEMPLATES = (".example", ".sample", ".template", ".dist", ".tmpl")
+# Words that mark an env file as a committed template (`.env.example`, `.env_sample`,
+# `.env-template`): it lists variable names, it is not where local secrets live.
+_ENV_TEMPLATE_WORDS = frozenset({"example", "examples", "sample", "template", "dist", "tmpl"})
 _CERT_HINTS = ("cert", "ca", "chain", "bundle", "root", "public", "pub")
 _WHOLE_CONTEXT = {".", "./", "*", "./*"}
 _MUST_IGNORE = (".env", "_build", "deps", ".git")
@@ -340,6 +342,11 @@ def _private_key_file(app: App, src: str) -> bool | None:
     return "PRIVATE KEY" in text.text
 
 
+def _env_template(name: str) -> bool:
+    """`.env.example`, `.env_sample`, `.env-template.local`: a word after `.env` marks a template."""
+    return bool(_ENV_TEMPLATE_WORDS & set(re.split(r"[._-]+", name[len(".env") :])))
+
+
 def secret_file_kind(app: App, src: str) -> str | None:
     """Why a COPY source is a secrets file, or None."""
     path = _clean(src)
@@ -351,7 +358,7 @@ def secret_file_kind(app: App, src: str) -> str | None:
         return "the git repository (history, remotes, maybe credentials)"
     base = parts[-1] if parts else path
     lower = base.lower()
-    if lower == ".env" or (lower.startswith(".env") and not lower.endswith(_ENV_TEMPLATES)):
+    if lower == ".env" or (lower.startswith(".env") and not _env_template(lower)):
         return "an environment file (local secrets)"
     if lower.endswith(".secret.exs"):
         return "a *.secret.exs config (literal secrets)"
@@ -538,14 +545,45 @@ def _effective_locale(stage: Stage) -> tuple[str, str] | None:
     return None
 
 
+def base_sets_utf8(image: str) -> bool:
+    """The base image already sets `LANG=C.UTF-8`: the official `elixir` images (every variant)
+    and hexpm's Debian/Ubuntu `hexpm/elixir` and `hexpm/erlang` images (their Alpine ones do
+    not)."""
+    name, _, _ = split_image(image.lower())
+    name = name.removeprefix("docker.io/").removeprefix("library/")
+    if name == "elixir":
+        return True
+    if name in ("hexpm/elixir", "hexpm/erlang"):
+        return image_os(image)[0] in ("debian", "ubuntu")
+    return False
+
+
+def runs_beam(app: App, df: Dockerfile, runner: Stage) -> bool:
+    """The image runs an Erlang VM: the fly config deploys a mix project, a stage builds a
+    release, the runner copies one in, or its base is an Elixir/Erlang image. A Grafana sidecar
+    or a static site next to the app does not."""
+    if getattr(app, "mix_root", None) is not None or any(True for _ in release_stages(df)):
+        return True
+    for instr in runner.copies:
+        if any("_build" in a or "/rel/" in a for a in instr.args[:-1]):
+            return True
+    base = split_image((runner.root().base or "").lower())[0]
+    return bool(re.search(r"(?:^|/)(?:elixir|erlang)$", base))
+
+
 @rule("FLY706")
 def check_locale_missing(app: App) -> Iterable[Finding]:
     found = runner_of(app)
     if found is None:
         return
     df, runner = found
+    if not runs_beam(app, df, runner):
+        return  # the latin1 fallback is the Erlang VM's
     key = stage_key(df, runner, "LANG")
     effective = _effective_locale(runner)
+    root = runner.root()
+    if effective is None and root.base_resolved and base_sets_utf8(root.base):
+        return
     if effective is None:
         yield Finding(
             "FLY706",

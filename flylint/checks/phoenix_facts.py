@@ -598,7 +598,8 @@ _LOGIN_SEGMENTS = {
     "session",
     "sessions",
 }
-_LOGOUT_SEGMENTS = {"logout", "log_out", "log-out", "signout", "sign_out", "sign-out"}
+# Logout in a path segment or an action name, also inside a longer word (`force_logout`).
+_LOGOUT_WORD = re.compile(r"log[_-]?out|sign[_-]?out", re.IGNORECASE)
 _REGISTER_SEGMENTS = {
     "register",
     "registration",
@@ -640,12 +641,12 @@ def sensitive_route_kind(route: Any) -> str | None:
         return None
     path = getattr(route, "path", "") or ""
     segments = [s.lower() for s in path.split("/") if s and s[0] not in ":*"]
-    if any(s in _LOGOUT_SEGMENTS for s in segments):
+    if any(_LOGOUT_WORD.search(s) for s in segments):
         return None
     parts = (getattr(route, "target", None) or "").split(".")
     name = ".".join(parts[1:] if len(parts) > 1 else parts)  # drop the app namespace (MyAppWeb)
     action = getattr(route, "action", None) or ""
-    if action in ("delete", "logout", "log_out", "sign_out"):
+    if action == "delete" or _LOGOUT_WORD.search(action):
         return None
     kind = None
     if any(s in _LOGIN_SEGMENTS for s in segments):

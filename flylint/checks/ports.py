@@ -277,12 +277,49 @@ def listen_port(app: App, proj, endpoint) -> ListenPort | None:
     return ListenPort(default, f"default of {ref.name} in {where(loc)}", loc, ref.name)
 
 
+@dataclass(frozen=True)
+class OtherListener:
+    """A module configured with an HTTP listener that is not a `use Phoenix.Endpoint` module:
+    an endpoint built by a library macro (`use SomeLib.ProxyEndpoint`) or a hand-rolled one."""
+
+    module: str
+    otp_app: str
+
+
+def other_listeners(proj, endpoints) -> list[OtherListener]:
+    """Modules of the endpoints' (or started) apps whose prod config has `http: [port: ...]` and
+    that flylint does not know as endpoints: the release may listen on their ports too."""
+    known = {e.module for e in endpoints}
+    apps = [e.otp_app for e in endpoints if e.otp_app]
+    try:
+        apps += [a for a in proj.started_apps() or [] if a not in apps]
+        effective = proj.config.effective
+    except Exception:
+        return []
+    out: list[OtherListener] = []
+    for otp_app in dict.fromkeys(apps):
+        entries = effective.get(otp_app) if isinstance(effective, dict) else None
+        if not isinstance(entries, KeywordList):
+            continue
+        for key, value in entries.entries:
+            if not isinstance(key, str) or not key.startswith("Elixir."):
+                continue
+            module = key.removeprefix("Elixir.")
+            if module in known or not isinstance(value, KeywordList):
+                continue
+            http = value.get("http")
+            if isinstance(http, KeywordList) and http.get("port") is not None:
+                out.append(OtherListener(module, otp_app))
+    return out
+
+
 def release_ports(app: App, proj) -> tuple[list[ListenPort], bool]:
-    """(known listen ports of the endpoints the release starts, all known?)."""
+    """(known listen ports of the endpoints the release starts, all known?). Modules configured
+    with their own `http:` listener count too (see other_listeners), after the endpoints."""
     endpoints = release_endpoints(proj)
     found: list[ListenPort] = []
     complete = bool(endpoints)
-    for endpoint in endpoints:
+    for endpoint in [*endpoints, *other_listeners(proj, endpoints)]:
         port = listen_port(app, proj, endpoint)
         if port is None:
             complete = False

@@ -532,6 +532,34 @@ def _quoted(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
+def _runtime_override(config, names: tuple[str, ...]):
+    """The value config/runtime.exs sets, unconditionally for prod, at the same key path as a
+    compile-time leaf (runtime config is deep-merged over it at boot), or None."""
+    from flylint.parsers.elixir.values import KeywordList
+
+    runtime = getattr(config, "runtime", None)
+    value = runtime.get(names[0]) if isinstance(runtime, dict) and names else None
+    for key in names[1:]:
+        if not isinstance(value, KeywordList) or value.conditional is not None:
+            return None
+        value = value.get(key)
+    if value is None or getattr(value, "conditional", None) is not None:
+        return None
+    return value
+
+
+def _override_note(config, leaf: _Leaf) -> tuple[str, Location] | None:
+    """(message suffix, related location) when runtime.exs replaces a compile-time leaf."""
+    if leaf.fallback_of is not None:
+        return None  # the fallback of a read: the read itself is what runtime may replace
+    override = _runtime_override(config, leaf.names)
+    file = getattr(override, "file", None)
+    if override is None or not file:
+        return None
+    loc = override.location("replaced at boot here")
+    return f" (replaced at boot by {file}:{override.line}, so prod runs without it)", loc
+
+
 def _elixir_config_findings(app: App) -> Iterator[Finding]:
     from flylint.parsers.elixir.values import Charlist, Literal, Unknown
 
@@ -571,6 +599,19 @@ def _elixir_config_findings(app: App) -> Iterator[Finding]:
                 what = f'the fallback of System.get_env("{leaf.fallback_of}") for {where}'
             else:
                 what = where
+            # A committed literal that runtime.exs always replaces is not what prod uses: info.
+            note = _override_note(config, leaf) if view is config.compile_time else None
+            if note is not None:
+                yield _finding(
+                    "FLY603",
+                    f"{what} is {hit.describe()} committed in {file}{note[0]}",
+                    loc,
+                    _config_key(file, leaf.names),
+                    fix=f"move the literal to config/dev.exs and config/test.exs, then {ROTATE}",
+                    severity="info",
+                    related=(note[1],),
+                )
+                continue
             yield _finding(
                 "FLY603",
                 f"{what} is {hit.describe()} in {file}, which applies to prod",
@@ -965,6 +1006,24 @@ def check_secret_read_at_compile_time(app: App) -> Iterable[Finding]:
             continue
         seen.add(spot)
         where = _config_where(leaf.names)
+        note = _override_note(config, leaf)
+        if note is not None:
+            # runtime.exs replaces it at boot: only the build environment's value (normally
+            # nothing) is baked into the image, so this is advice, not a broken secret.
+            out.append(
+                _finding(
+                    "FLY608",
+                    f'{where} reads System.get_env("{v.name}") in compile-time config ({file})'
+                    f"{note[0]}: the read is dead, and whatever the build environment holds is "
+                    "baked into the image",
+                    v.location(),
+                    _config_key(file, leaf.names),
+                    fix=f"delete the read from {file}: config/runtime.exs already sets it",
+                    severity="info",
+                    related=(note[1],),
+                )
+            )
+            continue
         out.append(
             _finding(
                 "FLY608",

@@ -726,7 +726,7 @@ def _exec_form(text: str) -> list[str] | None:
         return None
     try:
         data = json.loads(text)
-    except ValueError:
+    except (ValueError, RecursionError):  # not JSON, or nested arrays past json's limit
         return None
     if isinstance(data, list) and all(isinstance(x, str) for x in data):
         return data
@@ -1152,7 +1152,10 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
             if end < 0:
                 out.append(re.escape(c))
             else:
-                body = pattern[i + 1 : end].replace("\\", "\\\\")
+                # Escape what Python's re would read as set syntax (nested sets, set operators).
+                body = pattern[i + 1 : end].replace("\\", "\\\\").replace("[", "\\[")
+                for op in ("&&", "||", "~~"):
+                    body = body.replace(op, "\\" + op[0] + op[1])
                 if body[:1] in ("!", "^"):  # Go's filepath.Match negation
                     body = "^" + body[1:]
                 out.append("[" + body + "]")

@@ -26,6 +26,13 @@ if TYPE_CHECKING:
     from flylint.model import App
 
 EXTRA_KEY = "workflows"
+# ruamel's pure-Python round-trip loader reads ~50-100 KB a second, and flow collections nested
+# deeply cost more per byte (its scanner walks every open level for each token). Real workflows are
+# a few KB and nest flow collections two or three levels; past these bounds a file is reported as
+# FLY001 instead of holding up the run for a minute.
+MAX_WORKFLOW_BYTES = 256 * 1024
+MAX_FLOW_DEPTH = 32
+_FLOW_BRACKET = re.compile(r"[\[\]{}]")
 # A workflow file is small; anything deeper than this is not a workflow we can reason about.
 _MAX_ITEMS = 10_000
 
@@ -161,6 +168,9 @@ class Workflow:
 def parse_workflow(src: SourceFile) -> tuple[Workflow, list[Finding]]:
     """The positional model of one workflow file, and FLY001 findings for YAML errors."""
     wf = Workflow(src.path, src)
+    too_costly = _too_costly(src)
+    if too_costly is not None:
+        return wf, [too_costly]
     try:
         data = _load_yaml(src.text)
     except Exception as err:  # every ruamel error, and anything odd inside it
@@ -207,6 +217,34 @@ def load_workflows(app: App, cache: dict | None = None) -> list[Workflow]:
             out.append(wf)
     app.extra[EXTRA_KEY] = out
     return out
+
+
+def _too_costly(src: SourceFile) -> Finding | None:
+    """FLY001 for a file too large or too deeply nested to hand to the YAML loader."""
+    size = len(src.text.encode("utf-8"))
+    if size > MAX_WORKFLOW_BYTES:
+        return Finding(
+            "FLY001",
+            f"workflow file is too large to parse ({size} bytes, limit {MAX_WORKFLOW_BYTES}); "
+            "not read",
+            Location(src.path, 1, 1),
+        )
+    depth = 0
+    for m in _FLOW_BRACKET.finditer(src.text):  # brackets in strings count too: a loose bound
+        if m.group() in "[{":
+            depth += 1
+            if depth > MAX_FLOW_DEPTH:
+                line = src.text.count("\n", 0, m.start()) + 1
+                column = m.start() - (src.text.rfind("\n", 0, m.start()) + 1) + 1
+                return Finding(
+                    "FLY001",
+                    f"flow collections nested more than {MAX_FLOW_DEPTH} levels deep; "
+                    "the workflow was not read",
+                    Location(src.path, line, column),
+                )
+        else:
+            depth = max(depth - 1, 0)
+    return None
 
 
 def _load_yaml(text: str) -> Any:

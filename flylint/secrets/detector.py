@@ -755,7 +755,7 @@ _LAST_EXCLUDE = _wordset(
     expires expiration lifetime duration interval days hours minutes policy strategy method
     scheme realm audience scope scopes validity age domain secure samesite httponly store
     storage backend adapter module class kind hash digest source sources mount mounts ref arn
-    sid
+    sid ip ips addr address
     """
 )
 _KEY_PREFIX_EXCLUDE = _wordset(
