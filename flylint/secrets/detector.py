@@ -496,6 +496,11 @@ _STRIPE_RE = re.compile(
 _PEM_BEGIN_RE = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ ){0,2}PRIVATE KEY(?: BLOCK)?)-----")
 _PEM_HEADER_LINE_RE = re.compile(r"^[A-Za-z-]+:.*$", re.MULTILINE)
 _PEM_MAX_BODY = 20000
+# Every format above starts with one of these: one scan rules out the common case (no token)
+# before the per-format expressions run. Keep it a superset of the prefixes above.
+_ANY_TOKEN_PREFIX_RE = re.compile(
+    r"fo1_|fm1a_|fm1r_|fm2_|gh[pousr]_|github_pat_|AKIA|ASIA|ABIA|ACCA|A3T|[sr]k_(?:live|test|prod)_|PRIVATE KEY"
+)
 
 
 def _filler_body(body: str) -> bool:
@@ -560,7 +565,7 @@ def find_known_tokens(text: str) -> list[TokenMatch]:
     with a real base64 body. Prefixes must not follow a word character. Bodies below the
     per-format entropy floor (Fly 4.0, GitHub/AWS 3.0, Stripe 2.0) or made of filler are ignored.
     """
-    if not isinstance(text, str) or not text:
+    if not isinstance(text, str) or not text or not _ANY_TOKEN_PREFIX_RE.search(text):
         return []
     found: list[TokenMatch] = []
     found += _fly_tokens(text)
