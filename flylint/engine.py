@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib
+import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
@@ -115,7 +116,7 @@ def finalize(findings: Iterable[Finding], index: dict[str, RuleMeta]) -> list[Fi
                 f,
                 slug=meta.slug,
                 severity=f.severity or meta.severity,
-                docs=f.docs or meta.urls,
+                docs=f.docs or pick_docs(meta.urls, f.key),
                 fix=f.fix or meta.hint or None,
             )
         key = (f.rule, f.location.path, f.location.line, f.location.column)
@@ -125,6 +126,33 @@ def finalize(findings: Iterable[Finding], index: dict[str, RuleMeta]) -> list[Fi
     # No message may carry a secret, whichever rule quoted it (FLY313 quotes release_command).
     kept = [mask_finding(f) for f in drop_superseded(list(out.values()))]
     return sorted(kept, key=Finding.sort_key)
+
+
+def pick_docs(urls: tuple[str, ...], key: str | None) -> tuple[str, ...]:
+    """The doc links a finding shows when its check chose none: all of a rule's links when it has
+    one or two; else the one whose anchor shares most words with the finding's key path (a
+    `kill_timeout` finding of FLY003 gets `#kill_timeout-option`, not seven links), else the first.
+    `flylint rule` always lists them all."""
+    if len(urls) <= 2:
+        return urls
+    words = set(re.findall(r"[a-z0-9]+", (key or "").lower())) - {"0", "1", "2", "3"}
+    best, best_score = urls[0], 0
+    for url in urls:
+        anchor = (
+            set(re.findall(r"[a-z0-9]+", url.rsplit("#", 1)[-1].lower())) if "#" in url else set()
+        )
+        # Prefix matches count too (deploy ~ deploying), for words long enough to mean something.
+        score = sum(
+            1
+            for w in words
+            if any(
+                w == t or (min(len(w), len(t)) >= 4 and (t.startswith(w) or w.startswith(t)))
+                for t in anchor
+            )
+        )
+        if score > best_score:
+            best, best_score = url, score
+    return (best,)
 
 
 def drop_superseded(findings: list[Finding]) -> list[Finding]:
