@@ -107,8 +107,13 @@ def import_breakdown(top: int = 12) -> list[tuple[str, float]]:
         f"sys.argv=['flylint','check',{str(FIXTURES / 'generated-app')!r},'--output-format','concise'];"
         "\ntry:\n main()\nexcept SystemExit: pass"
     )
+    # Run outside the repository: with `-c` the current directory comes first on sys.path, and
+    # the source tree (maybe without .pyc files) would shadow the installed package.
     proc = subprocess.run(
-        [sys.executable, "-X", "importtime", "-c", script], capture_output=True, text=True
+        [sys.executable, "-X", "importtime", "-c", script],
+        capture_output=True,
+        text=True,
+        cwd=tempfile.gettempdir(),
     )
     totals: dict[str, float] = {}
     for line in proc.stderr.splitlines():
