@@ -3,7 +3,9 @@ never raising on bad bytes. A file that cannot be read becomes a FLY001 finding,
 
 from __future__ import annotations
 
+import errno
 import os
+import stat
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -114,24 +116,84 @@ class ProjectFS:
 
     def _read_uncached(self, rel: str) -> tuple[SourceFile | None, Finding | None]:
         p = self.abs(rel)
-        if not p.exists() and not p.is_symlink():
+        checked = self._check_path(p)
+        if checked is None:
             return None, None
-        if not self.inside(p):
-            return None, Finding(
-                "FLY001", "symlink points outside the project; not followed", Location(rel)
-            )
-        if p.is_dir():
-            return None, Finding("FLY001", "expected a file but found a directory", Location(rel))
+        if isinstance(checked, str):
+            return None, Finding("FLY001", checked, Location(rel))
         try:
-            size = p.stat().st_size
-            if size > MAX_FILE_BYTES:
-                return None, Finding(
-                    "FLY001",
-                    f"file is too large to be a config file ({size} bytes, limit {MAX_FILE_BYTES}); not read",
-                    Location(rel),
-                )
-            data = p.read_bytes()
+            data = _read_regular(checked)
+        except _NotReadable as why:
+            return None, Finding("FLY001", str(why), Location(rel))
         except OSError as err:
             reason = err.strerror or type(err).__name__
             return None, Finding("FLY001", f"cannot read file: {reason}", Location(rel))
         return decode(rel, data)
+
+    def _check_path(self, p: Path) -> Path | str | None:
+        """The resolved path (inside the root) to read; a FLY001 message when the path must not
+        be read; None when nothing is there at all."""
+        try:
+            p.stat()
+        except OSError as err:
+            if err.errno == errno.ELOOP:
+                return "symlink loop; not followed"
+            if not p.is_symlink():
+                return None  # missing (a dangling symlink is reported below)
+        if not self.inside(p):
+            return "symlink points outside the project; not followed"
+        if not p.exists():
+            return "broken symlink: its target does not exist"
+        return p.resolve()
+
+
+class _NotReadable(Exception):
+    """A path that exists inside the project but is not a regular file of a sane size."""
+
+
+def _read_regular(path: Path) -> bytes:
+    """Bytes of a regular file. FIFOs, sockets and devices are refused before they are opened
+    (reading a FIFO would block forever), and re-checked on the open descriptor (O_NONBLOCK) in
+    case the path changed in between; never more than MAX_FILE_BYTES are read."""
+    _check_mode(os.stat(path))
+    flags = os.O_RDONLY | getattr(os, "O_NONBLOCK", 0) | getattr(os, "O_CLOEXEC", 0)
+    fd = os.open(path, flags)
+    try:
+        _check_mode(os.fstat(fd))
+        chunks = []
+        left = MAX_FILE_BYTES + 1
+        while left > 0:
+            chunk = os.read(fd, min(left, 1 << 20))
+            if not chunk:
+                break
+            chunks.append(chunk)
+            left -= len(chunk)
+    finally:
+        os.close(fd)
+    data = b"".join(chunks)
+    if len(data) > MAX_FILE_BYTES:
+        raise _NotReadable(_too_large(len(data)))
+    return data
+
+
+def _check_mode(st: os.stat_result) -> None:
+    if stat.S_ISDIR(st.st_mode):
+        raise _NotReadable("expected a file but found a directory")
+    if not stat.S_ISREG(st.st_mode):
+        raise _NotReadable(f"not a regular file ({_kind(st.st_mode)}); not read")
+    if st.st_size > MAX_FILE_BYTES:
+        raise _NotReadable(_too_large(st.st_size))
+
+
+def _too_large(size: int) -> str:
+    return f"file is too large to be a config file ({size} bytes, limit {MAX_FILE_BYTES}); not read"
+
+
+def _kind(mode: int) -> str:
+    if stat.S_ISFIFO(mode):
+        return "a named pipe"
+    if stat.S_ISSOCK(mode):
+        return "a socket"
+    if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+        return "a device"
+    return "a special file"
