@@ -28,11 +28,11 @@ import hashlib
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
 from pathlib import Path
 
 from flylint.config import ConfigError
 from flylint.findings import Finding
+from flylint.records import record
 from flylint.sources import SourceFile
 
 BASELINE_VERSION = 1
@@ -52,7 +52,7 @@ class BaselineError(ConfigError):
     """The baseline file cannot be used (exit 2)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class BaselineEntry:
     rule: str
     path: str
@@ -62,7 +62,7 @@ class BaselineEntry:
     message: str = ""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Baseline:
     path: Path | None
     entries: tuple[BaselineEntry, ...]

@@ -9,22 +9,23 @@ rebuilds the index; a test fails when it is stale.
 from __future__ import annotations
 
 import json
-import re
 import sys
-from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+from flylint.lazyre import lazy
+from flylint.records import record
+
 PACKAGE_DIR = Path(__file__).resolve().parent
 INDEX_PATH = PACKAGE_DIR / "catalogue_index.json"
-RULE_ID = re.compile(r"^FLY\d{3}$")
+RULE_ID = lazy(r"^FLY\d{3}$")
 
 
 class CatalogueError(Exception):
     """A catalogue file is missing or malformed (a packaging bug, reported as exit 2)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RuleMeta:
     """What `check` and the reporters need to know about a rule."""
 

@@ -2,19 +2,197 @@
 
 Exit codes: 0 nothing at or above --fail-on, 1 findings at or above it, 2 usage, config or
 internal error. Never a traceback unless --debug.
+
+The commands are click commands (`cli_click.py`), but importing click costs about a tenth of a
+`flylint check` run. `check`'s options are therefore declared once, in `CHECK_OPTIONS`: click
+builds the command from that table, and `main()` reads an ordinary `flylint check ...` command
+line with it directly. Anything out of the ordinary (help, a bad value, an unknown option, `--`,
+joined short options, shell completion) goes to click, which gives its usual answer.
 """
 
 from __future__ import annotations
 
 import os
+import stat
 import sys
-
-import click
-
-from flylint import __version__
 
 OUTPUT_FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab")  # = report.FORMATS
 FAIL_ON = ("error", "warning", "info", "never")
+COLOR_CHOICES = ("auto", "always", "never")
+
+
+class CheckOption:
+    """One option of `flylint check`: click's declaration, plus what the fast path needs."""
+
+    __slots__ = ("choices", "click_kwargs", "dest", "flag", "multiple", "names", "path")
+
+    def __init__(
+        self,
+        *names: str,
+        dest: str | None = None,
+        flag: bool = False,
+        multiple: bool = False,
+        choices: tuple[str, ...] | None = None,
+        path: dict | None = None,  # click.Path(**path); {} for a plain click.Path()
+        **click_kwargs,
+    ) -> None:
+        self.names = names
+        self.dest = dest or names[-1].lstrip("-").replace("-", "_")
+        self.flag = flag
+        self.multiple = multiple
+        self.choices = choices
+        self.path = path
+        self.click_kwargs = click_kwargs
+
+    def default(self):
+        if self.multiple:
+            return ()
+        if self.flag:
+            return False
+        return self.click_kwargs.get("default")
+
+
+CHECK_OPTIONS = (
+    CheckOption(
+        "--app-config", dest="app_config", metavar="FILE", help="Lint only this fly config."
+    ),
+    CheckOption(
+        "--select",
+        multiple=True,
+        metavar="RULES",
+        help="Rules to run (IDs, slugs, prefixes like FLY3, ALL).",
+    ),
+    CheckOption("--ignore", multiple=True, metavar="RULES", help="Rules to skip."),
+    CheckOption(
+        "--extend-select", multiple=True, metavar="RULES", help="Rules to add to the selection."
+    ),
+    CheckOption(
+        "--output-format",
+        choices=OUTPUT_FORMATS,
+        default=None,
+        help="Output format (default: full, or $FLYLINT_OUTPUT_FORMAT, or the config file's).",
+    ),
+    CheckOption(
+        "-o",
+        "--output-file",
+        path={"dir_okay": False},
+        default=None,
+        help="Write the output here instead of stdout.",
+    ),
+    CheckOption(
+        "--report",
+        dest="reports",
+        multiple=True,
+        metavar="FORMAT:FILE",
+        help="Also write FORMAT to FILE (repeatable), e.g. sarif:flylint.sarif.",
+    ),
+    CheckOption(
+        "--fail-on",
+        choices=FAIL_ON,
+        default=None,
+        help="Lowest severity that makes the exit code 1 (default: warning).",
+    ),
+    CheckOption(
+        "--config",
+        dest="config_file",
+        path={"dir_okay": False},
+        default=None,
+        envvar="FLYLINT_CONFIG",
+        help="Use this config file (else .flylint.toml found upwards).",
+    ),
+    CheckOption("--isolated", flag=True, help="Ignore every config file."),
+    CheckOption(
+        "--severity",
+        multiple=True,
+        metavar="RULE=LEVEL",
+        help="Override a rule's severity (repeatable).",
+    ),
+    CheckOption(
+        "--per-file-ignores",
+        multiple=True,
+        metavar="GLOB:RULES",
+        help="Ignore rules in matching files (repeatable).",
+    ),
+    CheckOption("--exclude", multiple=True, metavar="GLOB", help="Paths not to lint (repeatable)."),
+    CheckOption(
+        "--no-inline-ignores",
+        flag=True,
+        help="Disregard '# flylint: ignore[...]' comments (audits).",
+    ),
+    CheckOption(
+        "--baseline",
+        path={"dir_okay": False, "exists": True},
+        default=None,
+        help="Hide findings recorded in this baseline file.",
+    ),
+    CheckOption(
+        "--write-baseline",
+        path={"dir_okay": False},
+        default=None,
+        help="Record the current findings in a baseline file and exit 0.",
+    ),
+    CheckOption("--statistics", flag=True, help="Add counts per rule after the summary."),
+    CheckOption("-q", "--quiet", flag=True, help="Print findings only (no summary line)."),
+    CheckOption("--color", choices=COLOR_CHOICES, default="auto", show_default=True),
+    CheckOption("--debug", flag=True, help="Show tracebacks of internal errors."),
+)
+CHECK_PATHS = {}  # the PATHS argument: click.Path(**CHECK_PATHS), any number of them
+
+_BY_NAME = {name: opt for opt in CHECK_OPTIONS for name in opt.names}
+
+
+def fast_check_params(argv: list[str]) -> dict | None:
+    """The parameters click would pass to `check` for `flylint check ARGS`, read without click;
+    None when click must see the command line (anything but plain `--opt value`, `--opt=value`,
+    `-o value`, flags and paths; a value click would reject; completion; $FLYLINT_CONFIG)."""
+    if not argv or argv[0] != "check" or "_FLYLINT_COMPLETE" in os.environ:
+        return None
+    if "FLYLINT_CONFIG" in os.environ:  # an option's envvar: click's rules for it apply
+        return None
+    params: dict = {opt.dest: opt.default() for opt in CHECK_OPTIONS}
+    paths: list[str] = []
+    args = iter(argv[1:])
+    for arg in args:
+        if not arg.startswith("-"):
+            if not _path_ok(arg, CHECK_PATHS):
+                return None
+            paths.append(arg)
+            continue
+        name, eq, value = arg.partition("=") if arg.startswith("--") else (arg, "", "")
+        opt = _BY_NAME.get(name)
+        if opt is None:
+            return None
+        if opt.flag:
+            if eq:
+                return None
+            params[opt.dest] = True
+            continue
+        if not eq:
+            value = next(args, None)
+            if value is None or value.startswith("-"):
+                return None
+        if not value:
+            return None
+        if opt.choices is not None and value not in opt.choices:
+            return None
+        if opt.path is not None and not _path_ok(value, opt.path):
+            return None
+        params[opt.dest] = params[opt.dest] + (value,) if opt.multiple else value
+    params["paths"] = tuple(paths)
+    return params
+
+
+def _path_ok(value: str, spec: dict) -> bool:
+    """True when click.Path(**spec) would accept value as it is (it then returns it unchanged)."""
+    try:
+        st = os.stat(value)
+    except OSError:
+        return not spec.get("exists", False)
+    except ValueError:  # an embedded NUL: let click report it
+        return False
+    if not spec.get("dir_okay", True) and stat.S_ISDIR(st.st_mode):
+        return False
+    return os.access(value, os.R_OK)
 
 
 def split_list(values: tuple[str, ...]) -> tuple[str, ...]:
@@ -37,103 +215,19 @@ def want_color(choice: str, stream) -> bool:
     return hasattr(stream, "isatty") and stream.isatty()
 
 
+def echo_error(message: str) -> None:
+    import click
+
+    click.echo(message, err=True)
+
+
 def fail(message: str) -> None:
     """A usage/config problem: one line on stderr, exit 2."""
-    click.echo(f"flylint: error: {message}", err=True)
+    echo_error(f"flylint: error: {message}")
     sys.exit(2)
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "--version", prog_name="flylint")
-def cli() -> None:
-    """Lint a Phoenix application's Fly.io deployment: fly.toml, Dockerfile, Elixir config, CI."""
-
-
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option("--app-config", "app_config", metavar="FILE", help="Lint only this fly config.")
-@click.option(
-    "--select",
-    multiple=True,
-    metavar="RULES",
-    help="Rules to run (IDs, slugs, prefixes like FLY3, ALL).",
-)
-@click.option("--ignore", multiple=True, metavar="RULES", help="Rules to skip.")
-@click.option(
-    "--extend-select", multiple=True, metavar="RULES", help="Rules to add to the selection."
-)
-@click.option(
-    "--output-format",
-    type=click.Choice(OUTPUT_FORMATS),
-    default=None,
-    help="Output format (default: full, or $FLYLINT_OUTPUT_FORMAT, or the config file's).",
-)
-@click.option(
-    "-o",
-    "--output-file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Write the output here instead of stdout.",
-)
-@click.option(
-    "--report",
-    "reports",
-    multiple=True,
-    metavar="FORMAT:FILE",
-    help="Also write FORMAT to FILE (repeatable), e.g. sarif:flylint.sarif.",
-)
-@click.option(
-    "--fail-on",
-    type=click.Choice(FAIL_ON),
-    default=None,
-    help="Lowest severity that makes the exit code 1 (default: warning).",
-)
-@click.option(
-    "--config",
-    "config_file",
-    type=click.Path(dir_okay=False),
-    default=None,
-    envvar="FLYLINT_CONFIG",
-    help="Use this config file (else .flylint.toml found upwards).",
-)
-@click.option("--isolated", is_flag=True, help="Ignore every config file.")
-@click.option(
-    "--severity",
-    multiple=True,
-    metavar="RULE=LEVEL",
-    help="Override a rule's severity (repeatable).",
-)
-@click.option(
-    "--per-file-ignores",
-    multiple=True,
-    metavar="GLOB:RULES",
-    help="Ignore rules in matching files (repeatable).",
-)
-@click.option("--exclude", multiple=True, metavar="GLOB", help="Paths not to lint (repeatable).")
-@click.option(
-    "--no-inline-ignores",
-    is_flag=True,
-    help="Disregard '# flylint: ignore[...]' comments (audits).",
-)
-@click.option(
-    "--baseline",
-    type=click.Path(dir_okay=False, exists=True),
-    default=None,
-    help="Hide findings recorded in this baseline file.",
-)
-@click.option(
-    "--write-baseline",
-    type=click.Path(dir_okay=False),
-    default=None,
-    help="Record the current findings in a baseline file and exit 0.",
-)
-@click.option("--statistics", is_flag=True, help="Add counts per rule after the summary.")
-@click.option("-q", "--quiet", is_flag=True, help="Print findings only (no summary line).")
-@click.option(
-    "--color", type=click.Choice(("auto", "always", "never")), default="auto", show_default=True
-)
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def check(
+def run_check_command(
     paths,
     app_config,
     select,
@@ -187,21 +281,6 @@ def check(
     guarded(lambda: run_check(options), debug)
 
 
-@cli.command()
-@click.option("--force", is_flag=True, help="Overwrite an existing .flylint.toml.")
-def init(force: bool) -> None:
-    """Write a commented starter .flylint.toml in the current directory."""
-    from pathlib import Path
-
-    from flylint.config import render_starter_config
-
-    target = Path(".flylint.toml")
-    if target.exists() and not force:
-        fail(".flylint.toml already exists (use --force to overwrite it)")
-    target.write_text(render_starter_config(), encoding="utf-8")
-    click.echo("wrote .flylint.toml")
-
-
 def parse_reports(values: tuple[str, ...], output_file: str | None) -> tuple[tuple[str, str], ...]:
     """--report FORMAT:FILE entries, validated (exit 2 on a bad one)."""
     reports = []
@@ -219,42 +298,6 @@ def parse_reports(values: tuple[str, ...], output_file: str | None) -> tuple[tup
     return tuple(reports)
 
 
-@cli.command()
-@click.argument("paths", nargs=-1, type=click.Path())
-@click.option(
-    "--output-format", type=click.Choice(("text", "json")), default="text", show_default=True
-)
-@click.option("--debug", is_flag=True, help="Show tracebacks of internal errors.")
-def inspect(paths, output_format: str, debug: bool) -> None:
-    """Print the model flylint builds of each app (fly config, image, Elixir config, routes)."""
-    from flylint.inspect import run_inspect
-
-    guarded(lambda: run_inspect(list(paths) or ["."], output_format), debug)
-
-
-@cli.command("rules")
-@click.option(
-    "--output-format", type=click.Choice(("text", "json")), default="text", show_default=True
-)
-def rules_command(output_format: str) -> None:
-    """List every rule: ID, slug, severity and title."""
-    from flylint.explain import list_rules
-
-    guarded(lambda: list_rules(output_format), False)
-
-
-@cli.command("rule")
-@click.argument("name")
-@click.option(
-    "--output-format", type=click.Choice(("text", "json")), default="text", show_default=True
-)
-def rule_command(name: str, output_format: str) -> None:
-    """Explain one rule (by ID like FLY302 or slug like health-check-redirected)."""
-    from flylint.explain import explain_rule
-
-    guarded(lambda: explain_rule(name, output_format, want_color("auto", sys.stdout)), False)
-
-
 def guarded(action, debug: bool) -> None:
     """Run a command body; turn any internal failure into one line and exit 2."""
     try:
@@ -262,17 +305,65 @@ def guarded(action, debug: bool) -> None:
     except SystemExit:
         raise
     except KeyboardInterrupt:
-        click.echo("flylint: interrupted", err=True)
+        echo_error("flylint: interrupted")
         sys.exit(2)
     except Exception as err:
         from flylint.errors import describe
 
         if debug:
             raise
-        click.echo(f"flylint: error: {describe(err)}", err=True)
+        echo_error(f"flylint: error: {describe(err)}")
         sys.exit(2)
     sys.exit(code or 0)
 
 
 def main() -> None:
-    cli(prog_name="flylint")
+    """The `flylint` command. A plain `flylint check` ends the process itself (see exit_now)."""
+    import gc
+
+    # A run allocates a few hundred thousand objects and frees almost all of them by reference
+    # counting (about 200 objects an app end up in cycles). Collecting every 700 allocations,
+    # Python's default, re-scans the growing heap for little: 3% of a run. Every 50,000 still
+    # bounds what cycles can hold.
+    gc.set_threshold(50_000)
+    params = fast_check_params(sys.argv[1:])
+    if params is None:
+        from flylint.cli_click import cli
+
+        cli(prog_name="flylint")
+        return
+    try:
+        run_check_command(**params)
+    except SystemExit as done:
+        exit_now(done)
+        raise
+
+
+def exit_now(done: SystemExit) -> None:
+    """End the process with done's exit code, skipping the interpreter's teardown: freeing every
+    module and object one by one costs about a twentieth of a `flylint check`, and nothing needs
+    it (reports are written and closed). Output is flushed first; when the code is not a number,
+    atexit handlers or other threads exist, or flushing fails (a closed pipe), the normal exit
+    runs instead."""
+    import atexit
+
+    code = 0 if done.code is None else done.code
+    if not isinstance(code, int) or getattr(atexit, "_ncallbacks", lambda: 1)():
+        return  # a message to print, or atexit work to do (coverage, a caller's handlers)
+    if "threading" in sys.modules and sys.modules["threading"].active_count() > 1:
+        return
+    try:
+        sys.stdout.flush()
+        sys.stderr.flush()
+    except Exception:
+        return
+    os._exit(code)
+
+
+def __getattr__(name: str):
+    """The click objects (`cli`, `check`, ...), built on first use."""
+    if name in ("cli", "check", "init", "inspect", "rules_command", "rule_command"):
+        from flylint import cli_click
+
+        return getattr(cli_click, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

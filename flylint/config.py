@@ -31,12 +31,13 @@ import os
 import re
 import sys
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from flylint.findings import SEVERITIES, Finding
+from flylint.records import record
 
 if TYPE_CHECKING:
     from flylint.catalogue import RuleMeta
@@ -68,7 +69,7 @@ class ConfigError(Exception):
     """A config file (or a config-like command-line value) is wrong: one line, exit 2."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class IgnoreEntry:
     """One `[[suppress]]` (or `[[ignore]]`) table: hide findings of `rule` in files matching
     `path`, optionally only at the logical location `key` (a fly.toml key path, a Dockerfile or
@@ -81,7 +82,7 @@ class IgnoreEntry:
     line: int = 0  # where the entry starts in the config file, for messages
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Config:
     """Settings from one config file (or defaults). None / empty means "not set here"."""
 

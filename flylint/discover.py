@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import posixpath
 import re
-from dataclasses import dataclass
 from pathlib import Path
 
 from flylint.findings import Finding
 from flylint.model import App, Project
+from flylint.records import record
 from flylint.sources import ProjectFS
 
 FLY_CONFIG_NAME = re.compile(r"^fly(\.[\w.-]+)?\.toml$")
@@ -26,7 +26,7 @@ class DiscoveryError(Exception):
     """The command line names nothing flylint can lint (exit 2)."""
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Target:
     root: Path  # the project root: outputs are relative to it, reads never leave it
     configs: tuple[str, ...]  # project-relative fly config paths

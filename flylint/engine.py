@@ -5,12 +5,13 @@ from __future__ import annotations
 import importlib
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from flylint.catalogue import RuleMeta, load_index
 from flylint.checks import FAMILY_MODULES, Check
 from flylint.findings import SEVERITY_RANK, Finding
 from flylint.model import Project
+from flylint.records import record
 
 # Where two rules describe the same value, only the more specific one reports (RULES.md,
 # "One finding per problem"): a finding of the key rule hides findings of the listed rules at the
@@ -78,7 +79,7 @@ def resolve_selector(entry: str, index: dict[str, RuleMeta]) -> set[str]:
     )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Selection:
     select: tuple[str, ...] = ("ALL",)
     ignore: tuple[str, ...] = ()

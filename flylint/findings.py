@@ -2,14 +2,16 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
+
+from flylint.records import record
 
 SEVERITIES = ("error", "warning", "info")
 # Lower rank = more severe; used for sorting and --fail-on thresholds.
 SEVERITY_RANK = {"error": 0, "warning": 1, "info": 2}
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Location:
     """A span in a project file. Lines and columns are 1-based; the end column is exclusive."""
 
@@ -30,7 +32,7 @@ class Location:
         return replace(self, label=label)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Finding:
     """One problem found by one rule.
 

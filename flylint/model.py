@@ -3,10 +3,11 @@ Checks read this model, never files."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from flylint.findings import Finding
+from flylint.records import record
 from flylint.sources import ProjectFS, SourceFile
 
 if TYPE_CHECKING:
@@ -14,7 +15,7 @@ if TYPE_CHECKING:
     from flylint.parsers.flytoml import FlyConfig
 
 
-@dataclass
+@record
 class App:
     """One fly config (fly.toml, fly.staging.toml, ...) and the sources it builds and deploys."""
 
@@ -39,7 +40,7 @@ class App:
         return src
 
 
-@dataclass
+@record
 class Project:
     """Everything one `flylint check` run looks at."""
 

@@ -3,15 +3,16 @@
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from pathlib import Path
 
 from flylint.engine import lint, severity_at_least
 from flylint.findings import Finding
+from flylint.records import record
 from flylint.report import ReportContext, render
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class CheckOptions:
     paths: list[str]
     app_config: str | None = None

@@ -6,17 +6,21 @@ from __future__ import annotations
 import errno
 import os
 import stat
-from dataclasses import dataclass, field
+from dataclasses import field
 from pathlib import Path
 
 from flylint.findings import Finding, Location
+from flylint.records import record
 
 # Config files are small; anything larger is almost surely not what it claims to be, and reading it
 # would cost the whole run. Reported as FLY001 instead.
 MAX_FILE_BYTES = 4 * 1024 * 1024
 
+# A directory's entries: (directories, other entries, symlinks among both); see ProjectFS.listdir.
+Listing = tuple[list[str], list[str], frozenset[str]]
 
-@dataclass(frozen=True)
+
+@record(frozen=True)
 class SourceFile:
     """Decoded text of one project file. Line endings are normalised to \\n and a BOM is dropped,
     so that line/column positions match what an editor shows."""
@@ -68,6 +72,11 @@ class ProjectFS:
     def __init__(self, root: Path) -> None:
         self.root = root.resolve()
         self._cache: dict[str, tuple[SourceFile | None, Finding | None]] = {}
+        root_s = str(self.root)
+        self._root_prefix = root_s if root_s.endswith(os.sep) else root_s + os.sep
+        # Directory -> True when no component of it is a symlink (its real path is itself).
+        self._plain_dirs: dict[str, bool] = {}
+        self._listings: dict[str, Listing | None] = {}
 
     def rel(self, path: Path) -> str:
         """Project-relative forward-slash path of an absolute or root-relative path."""
@@ -82,11 +91,63 @@ class ProjectFS:
 
     def inside(self, path: Path) -> bool:
         """True when path (symlinks resolved) stays inside the project root."""
+        real = self._resolve(path)
+        return real is not None and self._contains(real)
+
+    def _contains(self, real: str) -> bool:
+        return real == str(self.root) or real.startswith(self._root_prefix)
+
+    def _resolve(self, path: Path) -> str | None:
+        """`str(path.resolve())`, or None where resolve() raises (a symlink loop, an OS error).
+
+        Resolving walks every component of the path with lstat; checks ask about many files in
+        few directories, so a directory without symlinks is recognised once and a file in it
+        costs one lstat. Anything else (a symlink, `..`) takes the full resolve()."""
+        full = os.fspath(path)
+        if os.path.isabs(full) and os.path.normpath(full) == full:  # no `..` to resolve
+            head, name = os.path.split(full)
+            plain = self._plain_dirs.get(head)
+            if plain is None:
+                try:  # strict: a loop raises rather than coming back unchanged
+                    plain = os.path.realpath(head, strict=True) == head
+                except OSError:
+                    plain = False
+                self._plain_dirs[head] = plain
+            if plain and name and not os.path.islink(full):
+                return full
         try:
-            path.resolve().relative_to(self.root)
-        except (ValueError, OSError, RuntimeError):
-            return False
-        return True
+            return str(path.resolve())
+        except (OSError, RuntimeError):
+            return None
+
+    def listdir(self, rel: str) -> Listing | None:
+        """The entries of a project directory as `os.walk` reports them: (directories, other
+        entries, the symlinks among both), in directory order, symlinks to directories counted
+        as directories; None when it cannot be listed. Each directory is listed once per run
+        (globs over `lib/**` run for several rules). The caller checks that rel is inside."""
+        if rel in self._listings:
+            return self._listings[rel]
+        dirs: list[str] = []
+        others: list[str] = []
+        links: set[str] = set()
+        try:
+            with os.scandir(self.abs(rel)) as entries:
+                for entry in entries:
+                    try:
+                        is_dir = entry.is_dir()
+                    except OSError:
+                        is_dir = False
+                    (dirs if is_dir else others).append(entry.name)
+                    try:
+                        if entry.is_symlink():
+                            links.add(entry.name)
+                    except OSError:
+                        pass
+            listing: Listing | None = (dirs, others, frozenset(links))
+        except OSError:  # os.walk skips a directory it cannot list (or finish listing)
+            listing = None
+        self._listings[rel] = listing
+        return listing
 
     def is_file(self, rel: str) -> bool:
         p = self.abs(rel)
@@ -140,11 +201,12 @@ class ProjectFS:
                 return "symlink loop; not followed"
             if not p.is_symlink():
                 return None  # missing (a dangling symlink is reported below)
-        if not self.inside(p):
+        real = self._resolve(p)
+        if real is None or not self._contains(real):
             return "symlink points outside the project; not followed"
         if not p.exists():
             return "broken symlink: its target does not exist"
-        return p.resolve()
+        return Path(real)
 
 
 class _NotReadable(Exception):

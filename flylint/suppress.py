@@ -29,25 +29,26 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Collection, Iterable, Mapping
-from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from flylint.findings import Finding, Location
+from flylint.lazyre import lazy
+from flylint.records import record
 from flylint.sources import SourceFile
 
 if TYPE_CHECKING:
     from flylint.catalogue import RuleMeta
 
 UNUSED_RULE = "FLY006"
-_MARKER_START = re.compile(r"(?:^|#)\s*flylint\s*:", re.I)
-_DIRECTIVE = re.compile(r"\s*(ignore-file|ignore)\s*\[([^\]]*)\]\s*(.*)$", re.I)
+_MARKER_START = lazy(r"(?:^|#)\s*flylint\s*:", re.I)
+_DIRECTIVE = lazy(r"\s*(ignore-file|ignore)\s*\[([^\]]*)\]\s*(.*)$", re.I)
 _ELIXIR_SUFFIXES = (".ex", ".exs", ".eex", ".heex", ".leex")
 _SIGIL_CLOSERS = {"(": ")", "[": "]", "{": "}", "<": ">", "/": "/", "|": "|", '"': '"', "'": "'"}
 
 ReadSource = Callable[[str], "SourceFile | str | None"]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Suppression:
     """One valid marker and the lines it covers."""
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING
 if TYPE_CHECKING:
     from flylint.findings import Finding
     from flylint.model import App
+    from flylint.parsers.workflows import Workflow
 
 # Family modules under flylint.checks; the engine imports each once per run.
 FAMILY_MODULES = (
@@ -36,3 +37,16 @@ def rule(rule_id: str) -> Callable[[Check], Check]:
         return fn
 
     return mark
+
+
+def app_workflows(app: App) -> list[Workflow]:
+    """`load_workflows(app)`, without importing the workflow parser (and its YAML library) for
+    an app that has no workflows."""
+    cached = app.extra.get("workflows")  # = parsers.workflows.EXTRA_KEY
+    if isinstance(cached, list):
+        return cached
+    if not getattr(app, "workflow_paths", None):
+        return []
+    from flylint.parsers.workflows import load_workflows
+
+    return load_workflows(app)

@@ -10,12 +10,15 @@ from __future__ import annotations
 import re
 import shlex
 from collections.abc import Iterable
+from typing import TYPE_CHECKING
 
-from flylint.checks import rule
+from flylint.checks import app_workflows, rule
 from flylint.findings import Finding
 from flylint.model import App
-from flylint.parsers.workflows import Entry, Job, Node, Step, Workflow, load_workflows
 from flylint.secrets.detector import classify
+
+if TYPE_CHECKING:
+    from flylint.parsers.workflows import Entry, Job, Node, Step, Workflow
 
 TOKEN_NAMES = ("FLY_API_TOKEN", "FLY_ACCESS_TOKEN")
 # Refs that name a branch (they move with every push); tags and SHAs are fine.
@@ -119,7 +122,7 @@ def _moving_ref(ref: str | None) -> str | None:
 @rule("FLY801")
 def check_flyctl_action_unpinned(app: App) -> Iterable[Finding]:
     out: list[Finding] = []
-    for wf in load_workflows(app):
+    for wf in app_workflows(app):
         for job in wf.jobs:
             uses_nodes: list[tuple[Node, str]] = []
             if job.uses is not None:
@@ -153,7 +156,7 @@ def check_flyctl_action_unpinned(app: App) -> Iterable[Finding]:
 @rule("FLY802")
 def check_deploy_without_concurrency(app: App) -> Iterable[Finding]:
     out: list[Finding] = []
-    for wf in load_workflows(app):
+    for wf in app_workflows(app):
         if wf.concurrency is not None:
             continue  # one run of the whole workflow at a time
         for job in wf.jobs:
@@ -224,7 +227,7 @@ def _similar_names(*envs: dict[str, Entry]) -> list[str]:
 @rule("FLY803")
 def check_deploy_token_env_name(app: App) -> Iterable[Finding]:
     out: list[Finding] = []
-    for wf in load_workflows(app):
+    for wf in app_workflows(app):
         for job in wf.jobs:
             writes_env = any(
                 s.run is not None

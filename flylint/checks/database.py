@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import ipaddress
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from flylint.checks import rule
@@ -26,6 +25,7 @@ from flylint.parsers.elixir.values import (
     Value,
     elixir_text,
 )
+from flylint.records import record
 
 # Fly's private network: Fly Postgres (.internal, .flycast) and Managed Postgres (.flympg.net).
 PRIVATE_SUFFIXES = (".internal", ".flycast", ".flympg.net")
@@ -43,7 +43,7 @@ CA_KEYS = ("cacerts", "cacertfile")
 # -- values from config, fly.toml [env] and the Dockerfile ---------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Resolved:
     """The text a config value has at runtime, and where that text is written."""
 
@@ -109,7 +109,7 @@ def _locate(fly, key: str) -> Location:
 # -- Repos ----------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Repo:
     otp_app: str
     module: str  # "MyApp.Repo"
@@ -195,7 +195,7 @@ def repo_kind(app: App, proj, repo: Repo) -> str:
 # -- where a Repo is configured -------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ConfigCall:
     otp_app: str
     module: str
@@ -279,7 +279,7 @@ def host_class(host: str | None) -> str:
     return "private" if ip.is_private else "public"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Url:
     resolved: Resolved
     host: str | None
@@ -298,7 +298,7 @@ def parse_url(resolved: Resolved | None) -> Url | None:
     return Url(resolved, host, query)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Connection:
     """What flylint can tell about one Repo's connection."""
 

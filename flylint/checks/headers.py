@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from flylint.checks import rule
 from flylint.checks.phoenix_facts import (
@@ -44,6 +43,7 @@ from flylint.parsers.elixir.values import (
     elixir_text,
     truthy,
 )
+from flylint.records import record
 
 FIX_FORCE_SSL = "force_ssl: [rewrite_on: [:x_forwarded_proto]]"
 
@@ -245,7 +245,7 @@ def _accepts_html(plugs) -> bool:
     return False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _HtmlPipeline:
     router: object
     name: str
@@ -361,7 +361,7 @@ def check_csrf_protection_missing(app: App) -> Iterable[Finding]:
 # -- FLY204/FLY205: Content-Security-Policy --------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Csp:
     text: str | None  # None when it cannot be read
     location: Location

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 import posixpath
 import re
-from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from flylint.findings import Location
+from flylint.lazyre import lazy
 from flylint.parsers.elixir.values import (
     Atom,
     EnvRef,
@@ -26,6 +26,7 @@ from flylint.parsers.elixir.values import (
     elixir_text,
     truthy,
 )
+from flylint.records import record
 
 if TYPE_CHECKING:
     from flylint.model import App
@@ -157,7 +158,7 @@ def _requirement_bounds(req: str) -> tuple[tuple[int, ...] | None, tuple[int, ..
     return lower, upper
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PackageVersion:
     name: str
     version: str | None  # the locked version, when mix.lock has one
@@ -281,7 +282,7 @@ def atom_names(value: Value | None) -> list[str] | None:
     return names
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class SslEnforcement:
     """How the app forces HTTPS: Phoenix `force_ssl` (Plug.SSL inserted before every plug) or an
     explicit `plug Plug.SSL` in endpoint.ex."""
@@ -475,7 +476,7 @@ def https_listener(proj: ElixirProject, endpoint: Endpoint) -> bool:
 # -- fly.toml -------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class PlainHttpPort:
     """A public port where Fly's proxy speaks plain HTTP (the `http` handler without `tls`)."""
 
@@ -508,7 +509,7 @@ def plain_http_ports(fly: FlyConfig | None) -> list[PlainHttpPort]:
     return out
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ResponseHeader:
     """A header Fly's proxy adds to responses (`http_options.response.headers`)."""
 
@@ -599,7 +600,7 @@ _LOGIN_SEGMENTS = {
     "sessions",
 }
 # Logout in a path segment or an action name, also inside a longer word (`force_logout`).
-_LOGOUT_WORD = re.compile(r"log[_-]?out|sign[_-]?out", re.IGNORECASE)
+_LOGOUT_WORD = lazy(r"log[_-]?out|sign[_-]?out", re.IGNORECASE)
 _REGISTER_SEGMENTS = {
     "register",
     "registration",
@@ -619,17 +620,17 @@ _RESET_SEGMENTS = {
     "reset",
 }
 _NAME_WORDS = (
-    ("login", re.compile(r"SessionController|LogIn|Login|SignIn|MagicLink")),
-    ("registration", re.compile(r"Registration|Register|SignUp|Signup")),
-    ("password reset", re.compile(r"ResetPassword|ForgotPassword|PasswordReset")),
-    ("upload", re.compile(r"Upload")),
+    ("login", lazy(r"SessionController|LogIn|Login|SignIn|MagicLink")),
+    ("registration", lazy(r"Registration|Register|SignUp|Signup")),
+    ("password reset", lazy(r"ResetPassword|ForgotPassword|PasswordReset")),
+    ("upload", lazy(r"Upload")),
 )
 _UPLOAD_VERBS = {"post", "put", "patch", "live", "resources", "match :post", "match :put", "match"}
 _ROUTE_VERBS = _UPLOAD_VERBS | {"get"}
 
 # Hex packages that rate-limit requests (matched by name; `*rate_limit*` and `*throttl*` too).
 RATE_LIMIT_PACKAGES = {"hammer", "hammer_plug", "plug_attack", "ex_rated", "paraxial"}
-_RATE_LIMIT_NAME = re.compile(r"rate_?limit|throttl|plug_?attack|hammer|ex_?rated", re.IGNORECASE)
+_RATE_LIMIT_NAME = lazy(r"rate_?limit|throttl|plug_?attack|hammer|ex_?rated", re.IGNORECASE)
 
 
 def sensitive_route_kind(route: Any) -> str | None:

@@ -15,7 +15,6 @@ import posixpath
 import re
 import shlex
 from collections.abc import Iterable
-from dataclasses import dataclass
 
 from flylint.checks import rule
 from flylint.checks.phoenix_facts import (
@@ -39,6 +38,7 @@ from flylint.parsers.elixir.values import (
     children,
     elixir_text,
 )
+from flylint.records import record
 
 # -- the Elixir side ------------------------------------------------------------------------------
 
@@ -112,7 +112,7 @@ def locate(fly, key: str, label: str = "") -> Location | None:
 # -- environment variables as the release sees them -----------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class EnvSetting:
     """Where an environment variable is set for the running release."""
 
@@ -206,7 +206,7 @@ def env_known(app: App) -> bool:
 # -- the port the app listens on ------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ListenPort:
     """The port an endpoint's HTTP listener binds, and why flylint thinks so."""
 
@@ -277,7 +277,7 @@ def listen_port(app: App, proj, endpoint) -> ListenPort | None:
     return ListenPort(default, f"default of {ref.name} in {where(loc)}", loc, ref.name)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class OtherListener:
     """A module configured with an HTTP listener that is not a `use Phoenix.Endpoint` module:
     an endpoint built by a library macro (`use SomeLib.ProxyEndpoint`) or a hand-rolled one."""
@@ -355,7 +355,7 @@ LITEFS_CANDIDATES = (
 _SIDECAR_WORD = re.compile(r"(?<![A-Za-z0-9_])(" + "|".join(SIDECARS) + r")(?![A-Za-z0-9_])")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Proxy:
     """Something in the image in front of the app. Ports are None when not known."""
 

@@ -16,16 +16,14 @@ as `****`), and every finding carries a value-free `key` for baselines.
 
 from __future__ import annotations
 
-import base64
-import binascii
 import posixpath
 import re
-from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterable, Iterator
 
-from flylint.checks import rule
+from flylint.checks import app_workflows, rule
 from flylint.findings import Finding, Location
 from flylint.model import App
+from flylint.records import record
 from flylint.secrets.detector import (
     Detection,
     classify,
@@ -47,7 +45,7 @@ _DEV_TEST_FILE = re.compile(r"(?:^|/)(?:dev|test)(?:\.secret)?\.exs$|(?:^|/)test
 # -- shared helpers -------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _Hit:
     """A detection in a value, with the text it was found in."""
 
@@ -185,6 +183,18 @@ def _offset_location(path: str, starts: list[int], start: int, end: int) -> Loca
     return Location(path, line, col, end_line, end_col)
 
 
+def _shared(app: App, scan: Callable[[App], Iterable[Finding]]) -> list[Finding]:
+    """scan(app), run once per app: the fly.toml, build-arg, Dockerfile and release-script scans
+    each serve their own rule and FLY605 (cookies), and each rule keeps its share."""
+    extra = getattr(app, "extra", None)
+    if not isinstance(extra, dict):
+        return list(scan(app))
+    done = extra.setdefault("secret-scans", {})
+    if scan.__name__ not in done:
+        done[scan.__name__] = list(scan(app))
+    return done[scan.__name__]
+
+
 def _elixir(app: App):
     return (getattr(app, "extra", None) or {}).get("elixir")
 
@@ -280,7 +290,7 @@ def _fly_env_findings(app: App) -> Iterator[Finding]:
 
 @rule("FLY601")
 def check_secret_in_fly_env(app: App) -> Iterable[Finding]:
-    return [f for f in _fly_env_findings(app) if f.rule == "FLY601"]
+    return [f for f in _shared(app, _fly_env_findings) if f.rule == "FLY601"]
 
 
 # -- build args and the Dockerfile (FLY602, cookies FLY605) ----------------------------------------
@@ -450,14 +460,14 @@ def _run_findings(df, src: SourceFile, instr, label: str) -> Iterator[Finding]:
 
 @rule("FLY602")
 def check_secret_in_build_args(app: App) -> Iterable[Finding]:
-    found = [*_build_arg_findings(app), *_dockerfile_findings(app)]
+    found = [*_shared(app, _build_arg_findings), *_shared(app, _dockerfile_findings)]
     return [f for f in found if f.rule == "FLY602"]
 
 
 # -- Elixir config (FLY603) -----------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)  # built for every config leaf; never changed
 class _Leaf:
     names: tuple[str, ...]  # app, then keys (modules spelled Elixir.Foo)
     value: object  # a flylint.parsers.elixir.values.Value
@@ -674,7 +684,7 @@ def _script_findings(app: App) -> Iterator[Finding]:
 
 @rule("FLY603")
 def check_secret_in_elixir_config(app: App) -> Iterable[Finding]:
-    found = [*_elixir_config_findings(app), *_script_findings(app)]
+    found = [*_elixir_config_findings(app), *_shared(app, _script_findings)]
     return [f for f in found if f.rule == "FLY603"]
 
 
@@ -682,9 +692,7 @@ def check_secret_in_elixir_config(app: App) -> Iterable[Finding]:
 
 
 def _workflow_findings(app: App) -> Iterator[Finding]:
-    from flylint.parsers.workflows import load_workflows
-
-    for wf in load_workflows(app):
+    for wf in app_workflows(app):
         src = wf.source
         places: list[tuple[str, str, object]] = []  # (where, key, entries)
         places.append(("workflow env", "env", wf.env))
@@ -812,10 +820,10 @@ def _mix_cookie_findings(app: App) -> Iterator[Finding]:
 @rule("FLY605")
 def check_release_cookie(app: App) -> Iterable[Finding]:
     found = [
-        *_fly_env_findings(app),
-        *_build_arg_findings(app),
-        *_dockerfile_findings(app),
-        *_script_findings(app),
+        *_shared(app, _fly_env_findings),
+        *_shared(app, _build_arg_findings),
+        *_shared(app, _dockerfile_findings),
+        *_shared(app, _script_findings),
         *_vm_args_findings(app),
         *_mix_cookie_findings(app),
     ]
@@ -843,9 +851,7 @@ def _scanned_files(app: App) -> list[str]:
 
 @rule("FLY606")
 def check_known_token_format(app: App) -> Iterable[Finding]:
-    from flylint.parsers.workflows import load_workflows
-
-    service_lines = {wf.path: wf.service_lines() for wf in load_workflows(app)}
+    service_lines = {wf.path: wf.service_lines() for wf in app_workflows(app)}
     out: list[Finding] = []
     for path in _scanned_files(app):
         src = app.source(path)
@@ -888,6 +894,9 @@ def _raw_value_texts(raw: str) -> list[str]:
     texts = []
     compact = "".join(raw.split())
     if re.fullmatch(r"[A-Za-z0-9+/_-]+={0,3}", compact or "-"):
+        import base64
+        import binascii
+
         for decoder in (base64.b64decode, base64.urlsafe_b64decode):
             try:
                 data = decoder(compact + "=" * (-len(compact) % 4))

@@ -6,7 +6,7 @@ import json
 import posixpath
 import re
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 
 from flylint.checks import rule
 from flylint.checks.database import (
@@ -19,6 +19,7 @@ from flylint.checks.database import (
 from flylint.findings import Finding, Location
 from flylint.model import App
 from flylint.parsers.elixir.values import KeywordList
+from flylint.records import record
 
 # The release directory of the stock `mix phx.gen.release --docker` image.
 DEFAULT_RELEASE_DIR = "/app"
@@ -198,7 +199,7 @@ LITEFS_CONFIGS = ("litefs.yml", "litefs.yaml", "etc/litefs.yml", "config/litefs.
 LITESTREAM_CONFIGS = ("litestream.yml", "litestream.yaml", "etc/litestream.yml")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DataPath:
     """An absolute path the app writes to at runtime."""
 

@@ -16,9 +16,11 @@ import json
 import posixpath
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from flylint.findings import Finding, Location
+from flylint.lazyre import lazy
+from flylint.records import record
 from flylint.sources import SourceFile
 
 KNOWN_INSTRUCTIONS = frozenset(
@@ -45,18 +47,18 @@ AUTOMATIC_ARGS = (
 )  # fmt: skip
 
 _DIRECTIVE_RE = re.compile(r"^\s*#\s*([A-Za-z][A-Za-z0-9]*)\s*=\s*(.+?)\s*$")
-_HEREDOC_WORD_RE = re.compile(r"^(\d*)<<(-?)([^<]*)$")
+_HEREDOC_WORD_RE = lazy(r"^(\d*)<<(-?)([^<]*)$")
 _KEYWORD_RE = re.compile(r"(\S*)\s*")
-_NAME_RE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*")
+_NAME_RE = lazy(r"[A-Za-z_][A-Za-z0-9_]*")
 _SIMPLE_WORDS_RE = re.compile(r"\S+")
 # A shell word: runs of unquoted characters, quoted strings and backslash escapes.
 _SHELL_WORD_RE = re.compile(r"""(?:[^\s'"\\]+|'[^']*'?|"(?:[^"\\]|\\.)*"?|\\.?)+""", re.S)
 # The same, with Docker's escape character (backslash or backtick) in place of the backslash.
 _DOCKER_WORD_RE = {
     "\\": _SHELL_WORD_RE,
-    "`": re.compile(r"""(?:[^\s'"`]+|'[^']*'?|"(?:[^"`]|`.)*"?|`.?)+""", re.S),
+    "`": lazy(r"""(?:[^\s'"`]+|'[^']*'?|"(?:[^"`]|`.)*"?|`.?)+""", re.S),
 }
-_PORT_RE = re.compile(r"^(\d+)(?:-(\d+))?(?:/([A-Za-z]+))?$", re.ASCII)
+_PORT_RE = lazy(r"^(\d+)(?:-(\d+))?(?:/([A-Za-z]+))?$", re.ASCII)
 MAX_EXPOSE_RANGE = 1024
 
 
@@ -79,7 +81,7 @@ class Flags(dict):
         return super().get(self._norm(key), default)
 
 
-@dataclass
+@record
 class Heredoc:
     """The body of one `<<NAME` on a RUN/COPY/ADD."""
 
@@ -93,7 +95,7 @@ class Heredoc:
     terminated: bool = True
 
 
-@dataclass(eq=False, slots=True)
+@record(eq=False, slots=True)
 class Instruction:
     keyword: str  # upper-cased
     value: str  # raw text after the keyword, continuations joined (flags included)
@@ -132,7 +134,7 @@ class Instruction:
         return self.rest
 
 
-@dataclass(eq=False)
+@record(eq=False)
 class Stage:
     index: int
     name: str | None  # lower-cased, as BuildKit treats stage names
@@ -209,7 +211,7 @@ class Stage:
         return instruction_location(self.source, instr, needle, label)
 
 
-@dataclass
+@record
 class Dockerfile:
     source: SourceFile
     stages: list[Stage] = field(default_factory=list)
@@ -267,7 +269,7 @@ def instruction_location(
 # Splitting the file into instructions
 
 
-@dataclass(slots=True)
+@record(slots=True)
 class _Raw:
     keyword: str
     value: str
@@ -1102,7 +1104,7 @@ def _parse_into(df: Dockerfile, problems: _Problems, build_args: Mapping[str, st
 # .dockerignore (BuildKit semantics: context-relative patterns, last match wins, `!` re-includes)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class DockerIgnore:
     patterns: tuple[tuple[bool, re.Pattern[str], str, int], ...]  # (negated, regex, text, line)
 

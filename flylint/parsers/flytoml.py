@@ -14,11 +14,13 @@ from __future__ import annotations
 
 import re
 import sys
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
 
 from flylint.findings import Finding, Location
+from flylint.lazyre import lazy
 from flylint.parsers.toml_locator import PathKey, TomlLocator, format_path, parse_path
+from flylint.records import record
 from flylint.sources import SourceFile
 
 if sys.version_info >= (3, 11):
@@ -67,7 +69,7 @@ def parse_go_duration(text: str) -> float | None:
     return sign * total
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Duration:
     """A duration as written. `seconds` is None when flyctl cannot parse it. `bare_int` marks a bare
     number (not a string), whose unit depends on the key: milliseconds for check durations,
@@ -118,7 +120,7 @@ def parse_size(value: Any, unit_bytes: float, binary: bool = False) -> float | N
 # -- the model ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Port:
     port: int | None
     handlers: list[str]
@@ -129,7 +131,7 @@ class Port:
     end_port: int | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ServiceCheck:
     """A service-level check. Service checks always probe the service's internal_port; a `port`
     key there is ignored by flyctl (and reported as FLY002), so `port` is always None."""
@@ -146,7 +148,7 @@ class ServiceCheck:
     grace_period: Duration | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Service:
     key: str  # "http_service" or "services[1]"
     is_http_service: bool
@@ -168,7 +170,7 @@ class Service:
     checks_malformed: bool = False
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TopCheck:
     """A top-level `[checks.NAME]` machine check."""
 
@@ -184,7 +186,7 @@ class TopCheck:
     processes: list[str]
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Mount:
     source: str | None
     destination: str | None
@@ -193,7 +195,7 @@ class Mount:
     initial_size: Any = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Build:
     dockerfile: str | None = None
     ignorefile: str | None = None
@@ -203,7 +205,7 @@ class Build:
     builder: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Deploy:
     strategy: str | None = None
     release_command: str | None = None
@@ -213,7 +215,7 @@ class Deploy:
     seed_command: str | None = None
 
 
-@dataclass
+@record
 class FlyConfig:
     """One fly config after flyctl's legacy patches. Built by parse_fly_config; not mutated."""
 
@@ -264,8 +266,8 @@ class FlyConfig:
 
 # -- parsing ------------------------------------------------------------------------------------
 
-_TOML_POS = re.compile(r"\s*\(at line (\d+), column (\d+)\)\s*$")
-_TOML_END = re.compile(r"\s*\(at end of document\)\s*$")
+_TOML_POS = lazy(r"\s*\(at line (\d+), column (\d+)\)\s*$")
+_TOML_END = lazy(r"\s*\(at end of document\)\s*$")
 
 
 def parse_fly_config(src: SourceFile) -> tuple[FlyConfig | None, list[Finding]]:
@@ -275,9 +277,8 @@ def parse_fly_config(src: SourceFile) -> tuple[FlyConfig | None, list[Finding]]:
     except tomllib.TOMLDecodeError as err:
         return None, [_syntax_finding(src, err)]
     except (RecursionError, ValueError, TypeError) as err:  # pathological nesting
-        return None, [
-            Finding("FLY001", f"TOML could not be parsed: {type(err).__name__}", Location(src.path))
-        ]
+        why = "nested too deeply" if isinstance(err, RecursionError) else type(err).__name__
+        return None, [Finding("FLY001", f"TOML could not be parsed: {why}", Location(src.path))]
     config = build_model(src, data)
     from flylint.parsers.flytoml_validate import validate
 

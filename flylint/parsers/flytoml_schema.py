@@ -9,8 +9,10 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import Any
+
+from flylint.records import record
 
 # -- schema ---------------------------------------------------------------------------------------
 
@@ -23,7 +25,7 @@ DUR_MS, DUR_S, DUR_STRICT = "dur_ms", "dur_s", "dur_strict"
 CONCURRENCY_OR_STRING = "concurrency_or_string"
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Table:
     fields: dict[str, Any]
     # Keys flyctl reads but ignores (v1 leftovers): key -> (FLY004 message, spec to check or None).
@@ -34,7 +36,7 @@ class Table:
     notes: dict[str, str] = field(default_factory=dict)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ArrayOf:
     item: Table
     single_ok: bool  # flyctl's patches turn a single table into a one-element array

@@ -8,7 +8,6 @@ only show at deploy time.
 
 from __future__ import annotations
 
-import difflib
 import json
 import re
 import shlex
@@ -214,7 +213,9 @@ class _Validator:
                 fix=f"move {key} to {home}",
             )
             return
-        close = difflib.get_close_matches(str(key).lower(), list(lowered), n=1, cutoff=0.6)
+        from difflib import get_close_matches  # only for unknown keys: 2 ms to import
+
+        close = get_close_matches(str(key).lower(), list(lowered), n=1, cutoff=0.6)
         if close:
             suggestion = lowered[close[0]]
             self.emit(
@@ -407,7 +408,9 @@ class _Validator:
             return
         strategy = deploy.get("strategy")
         if isinstance(strategy, str) and strategy != "" and strategy not in STRATEGIES:
-            close = difflib.get_close_matches(strategy.lower(), STRATEGIES, n=1, cutoff=0.6)
+            from difflib import get_close_matches
+
+            close = get_close_matches(strategy.lower(), STRATEGIES, n=1, cutoff=0.6)
             tip = f"; did you mean {close[0]}?" if close else ""
             self.emit(
                 "FLY003",

@@ -16,7 +16,8 @@ from __future__ import annotations
 import contextlib
 import re
 from bisect import bisect_right
-from dataclasses import dataclass
+
+from flylint.records import record
 
 PathKey = tuple  # tuple[str | int, ...]: table and key names, array indices as ints
 
@@ -36,7 +37,7 @@ _ESCAPES = {
 _MAX_DEPTH = 48
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)  # one per located key: never changed
 class Span:
     """1-based line/column of a key = value (or header, or array element); end column exclusive."""
 

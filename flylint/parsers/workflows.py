@@ -16,10 +16,12 @@ from __future__ import annotations
 import contextlib
 import re
 import warnings
-from dataclasses import dataclass, field
+from dataclasses import field
 from typing import TYPE_CHECKING, Any
 
 from flylint.findings import Finding, Location
+from flylint.lazyre import lazy
+from flylint.records import record
 from flylint.sources import SourceFile
 
 if TYPE_CHECKING:
@@ -32,12 +34,12 @@ EXTRA_KEY = "workflows"
 # FLY001 instead of holding up the run for a minute.
 MAX_WORKFLOW_BYTES = 256 * 1024
 MAX_FLOW_DEPTH = 32
-_FLOW_BRACKET = re.compile(r"[\[\]{}]")
+_FLOW_BRACKET = lazy(r"[\[\]{}]")
 # A workflow file is small; anything deeper than this is not a workflow we can reason about.
 _MAX_ITEMS = 10_000
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Node:
     """A scalar value and where it is written (1-based; end column exclusive).
 
@@ -82,7 +84,7 @@ class Node:
         return None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Entry:
     """One `name: value` of a mapping (`env`, `with`): the key's location and the scalar value.
 
@@ -93,7 +95,7 @@ class Entry:
     value: Node | None
 
 
-@dataclass
+@record
 class Step:
     index: int
     location: Location  # the step's first key
@@ -108,7 +110,7 @@ class Step:
     with_: dict[str, Entry] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class Service:
     """A `services:` container of a job (or a job's `container:`): CI-only credentials."""
 
@@ -120,7 +122,7 @@ class Service:
     env: dict[str, Entry] = field(default_factory=dict)
 
 
-@dataclass
+@record
 class Job:
     key: str
     location: Location  # the job's key
@@ -138,7 +140,7 @@ class Job:
     secrets: dict[str, Entry] = field(default_factory=dict)  # `secrets:` passed to `uses`
 
 
-@dataclass
+@record
 class Workflow:
     path: str
     source: SourceFile

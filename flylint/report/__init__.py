@@ -4,15 +4,16 @@ from __future__ import annotations
 
 import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from flylint.findings import Finding
+from flylint.records import record
 from flylint.sources import SourceFile
 
 FORMATS = ("full", "concise", "json", "sarif", "github", "gitlab")
 
 
-@dataclass
+@record
 class ReportContext:
     """What a reporter may know besides the findings."""
 

@@ -29,7 +29,10 @@ import itertools
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from functools import lru_cache
+
+from flylint.lazyre import lazy
+from flylint.records import record
 
 CONTEXTS = frozenset(
     {
@@ -52,7 +55,7 @@ _WEAK_IS_REAL_CONTEXTS = frozenset({"fly_env", "elixir_config"})
 _SCANNED_CONTEXTS = frozenset({"shell", "workflow", "vm_args", "dockerfile_env", "build_arg"})
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class TokenMatch:
     """A known credential format found in a text: `text[start:end]` is the credential."""
 
@@ -61,7 +64,7 @@ class TokenMatch:
     end: int
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Detection:
     """A secret inside a value: `value[start:end]` is the secret, `value_len` its length.
 
@@ -127,7 +130,7 @@ def entropy(value: str) -> float:
     return -sum(c / n * math.log2(c / n) for c in Counter(value).values())
 
 
-_HEX_RE = re.compile(r"[0-9a-f]+|[0-9A-F]+")
+_HEX_RE = lazy(r"[0-9a-f]+|[0-9A-F]+")
 
 
 def looks_random(value: str) -> bool:
@@ -202,8 +205,8 @@ WEAK_DEFAULTS = frozenset(
     {"postgres", "postgresql", "root", "admin", "user", "guest", "mysql", "rabbitmq", "default"}
 )
 _SEQUENCE = "0123456789abcdefghijklmnopqrstuvwxyz"
-_FILLER_RE = re.compile(r"[x*.0#?_\-\s]+", re.IGNORECASE)
-_BRACKETED_RE = re.compile(r"<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}")
+_FILLER_RE = lazy(r"[x*.0#?_\-\s]+", re.IGNORECASE)
+_BRACKETED_RE = lazy(r"<[^<>]*>|\[[^\[\]]*\]|\{[^{}]*\}")
 _VOWELS = set("aeiouyAEIOUY")
 
 
@@ -480,26 +483,27 @@ def _ref_fragment(text: str) -> bool:
 # ---------------------------------------------------------------------------------------------
 # Tier A: known credential formats
 
-_FO1_RE = re.compile(r"(?<![A-Za-z0-9_])fo1_([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
+_FO1_RE = lazy(r"(?<![A-Za-z0-9_])fo1_([A-Za-z0-9_-]{43})(?![A-Za-z0-9_-])")
 _MACAROON = r"fm(?:1a|1r|2)_[A-Za-z0-9+/]+={0,3}"
-_FLY_MACAROON_RE = re.compile(
+_FLY_MACAROON_RE = lazy(
     rf"(?<![A-Za-z0-9_])(FlyV1\s+)?({_MACAROON}(?:,{_MACAROON})*)(?![A-Za-z0-9+/=_-])"
 )
-_GITHUB_RE = re.compile(r"(?<![A-Za-z0-9_])gh[pousr]_([A-Za-z0-9]{36,255})(?![A-Za-z0-9_])")
-_GITHUB_PAT_RE = re.compile(r"(?<![A-Za-z0-9_])github_pat_([A-Za-z0-9_]{82,255})(?![A-Za-z0-9_])")
-_AWS_RE = re.compile(
-    r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16})(?![A-Za-z0-9])"
-)
-_STRIPE_RE = re.compile(
+_GITHUB_RE = lazy(r"(?<![A-Za-z0-9_])gh[pousr]_([A-Za-z0-9]{36,255})(?![A-Za-z0-9_])")
+_GITHUB_PAT_RE = lazy(r"(?<![A-Za-z0-9_])github_pat_([A-Za-z0-9_]{82,255})(?![A-Za-z0-9_])")
+_AWS_RE = lazy(r"(?<![A-Za-z0-9])((?:AKIA|ASIA|ABIA|ACCA|A3T[A-Z0-9])[A-Z2-7]{16})(?![A-Za-z0-9])")
+_STRIPE_RE = lazy(
     r"(?<![A-Za-z0-9_])(?:sk|rk)_(live|test|prod)_([A-Za-z0-9]{10,99})(?![A-Za-z0-9_])"
 )
-_PEM_BEGIN_RE = re.compile(r"-----BEGIN ((?:[A-Z0-9]+ ){0,2}PRIVATE KEY(?: BLOCK)?)-----")
-_PEM_HEADER_LINE_RE = re.compile(r"^[A-Za-z-]+:.*$", re.MULTILINE)
+_PEM_BEGIN_RE = lazy(r"-----BEGIN ((?:[A-Z0-9]+ ){0,2}PRIVATE KEY(?: BLOCK)?)-----")
+_PEM_HEADER_LINE_RE = lazy(r"^[A-Za-z-]+:.*$", re.MULTILINE)
 _PEM_MAX_BODY = 20000
 # Every format above starts with one of these: one scan rules out the common case (no token)
-# before the per-format expressions run. Keep it a superset of the prefixes above.
+# before the per-format expressions run. Keep it a superset of the prefixes above. Every
+# alternative starts with a literal character, so that `re` skips ahead to the next f, g, A, s,
+# r or P instead of trying each alternative at every position (3x faster on whole files).
 _ANY_TOKEN_PREFIX_RE = re.compile(
-    r"fo1_|fm1a_|fm1r_|fm2_|gh[pousr]_|github_pat_|AKIA|ASIA|ABIA|ACCA|A3T|[sr]k_(?:live|test|prod)_|PRIVATE KEY"
+    r"fo1_|fm1a_|fm1r_|fm2_|gh[pousr]_|github_pat_|AKIA|ASIA|ABIA|ACCA|A3T"
+    r"|sk_(?:live|test|prod)_|rk_(?:live|test|prod)_|PRIVATE KEY"
 )
 
 
@@ -610,8 +614,8 @@ URL_SCHEMES = frozenset(
     }
 )
 _URL_START_RE = re.compile(r"(?<![A-Za-z0-9+.\-])([A-Za-z][A-Za-z0-9+.\-]*)://")
-_URL_STOP_RE = re.compile(r"[\s\"'`<>]")
-_HOST_RE = re.compile(
+_URL_STOP_RE = lazy(r"[\s\"'`<>]")
+_HOST_RE = lazy(
     r"(?:\[[0-9A-Fa-f:.]+\]|[A-Za-z0-9._%~\-]+|\$\{[^}]*\}|\{\{[^}]*\}\})(?=[:/?#,;)\]}\\]|$)"
 )
 _LOCAL_HOSTS = frozenset(
@@ -619,7 +623,7 @@ _LOCAL_HOSTS = frozenset(
 )
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class _UserInfo:
     scheme: str
     user: str
@@ -630,7 +634,9 @@ class _UserInfo:
 
 def _userinfos(text: str, schemes: frozenset[str] | None) -> list[_UserInfo]:
     """`scheme://user:password@host` occurrences (any scheme when `schemes` is None)."""
-    out = []
+    out: list[_UserInfo] = []
+    if "://" not in text:  # the expression below tries every position otherwise
+        return out
     for m in _URL_START_RE.finditer(text):
         scheme = m.group(1).lower()
         if schemes is not None and scheme not in schemes:
@@ -782,6 +788,11 @@ def _name_class(name: str | None) -> str | None:
     """`password`, `cookie`, `url`, `key` or None for a variable/key name."""
     if not isinstance(name, str):
         return None
+    return _name_class_of(name)
+
+
+@lru_cache(maxsize=4096)  # the same key names come back in every scan, rule and app
+def _name_class_of(name: str) -> str | None:
     words = _name_words(name)
     while words and words[-1].isdigit():
         words.pop()
@@ -853,7 +864,7 @@ _FALLBACK_RES = (
 _SHELL_FALLBACK_RE = re.compile(r"\$\$?\{([A-Za-z_][A-Za-z0-9_]*):?[-=]([^}]*)\}")
 _DECODE_RE = re.compile(rf"Base\.(?:url_)?decode(?:64|32|16)!?\s*\(\s*{_STR}")
 _ELIXIR_CODE_RE = re.compile(r"(?:[A-Za-z_][\w.]*[!?]?\s*\(|[:@&{\[%~]|.*\|>)", re.DOTALL)
-_AUTH_SCHEME_RE = re.compile(r"(?i)(?:bearer|basic|token|bot|digest)\s+(\S+)\s*$")
+_AUTH_SCHEME_RE = lazy(r"(?i)(?:bearer|basic|token|bot|digest)\s+(\S+)\s*$")
 _SHELL_VALUE = (
     r"""(?:\$\$?\{\{.*?\}\}|\$\$?\{[^}]*\}|\$\$?\([^)]*\)|"(?:[^"\\]|\\.)*"|'[^']*'|[^\s;&|"'])+"""
 )
@@ -889,9 +900,11 @@ def _pairs(value: str, context: str) -> list[tuple[str, int, int]]:
     if _SECRET_MOUNT_RE.search(value):
         return []  # BuildKit secret mounts are the recommended way, never a finding
     out: list[tuple[str, int, int]] = []
-    for m in _ASSIGN_RE.finditer(value):
+    # Both expressions start with a lookbehind, so `re` tries every position: skip the scan
+    # when the character each needs is absent.
+    for m in _ASSIGN_RE.finditer(value) if "=" in value else ():
         out.append((m.group(1), m.start(2), m.end(2)))
-    for m in _FLAG_RE.finditer(value):
+    for m in _FLAG_RE.finditer(value) if "-" in value else ():
         flag, arg = m.group(1), m.group(2)
         if re.match(r"[A-Za-z_][A-Za-z0-9_]*=", arg):
             continue  # `--build-secret NAME=value`: the assignment is classified by its name

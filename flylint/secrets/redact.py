@@ -146,7 +146,7 @@ def _line_spans(text: str) -> list[_Span]:
             spans.append((pos + d.start, pos + d.end, "mask"))
             pos += max(d.end, 1)
             d = classify(None, text[pos:], "shell")
-        for m in _KEY_VALUE_RE.finditer(text):
+        for m in _KEY_VALUE_RE.finditer(text) if ":" in text or "=" in text else ():
             d = classify(m.group(1), m.group(2), "generic")
             if d is not None:
                 spans.append((m.start(2) + d.start, m.start(2) + d.end, "mask"))

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from flylint.findings import Location
 from flylint.parsers.elixir.expr import FileCtx, Scope
@@ -18,12 +18,13 @@ from flylint.parsers.elixir.modules import (
 )
 from flylint.parsers.elixir.syntax import Node, ParsedElixir
 from flylint.parsers.elixir.values import Atom, KeywordList, Literal, Value, truthy
+from flylint.records import record
 
 # Cheap pre-filter before parsing; the parse decides (comments do not count).
 ENDPOINT_HINT = re.compile(r"use\s+Phoenix\.Endpoint\b")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Socket:
     """`socket "/live", Phoenix.LiveView.Socket, websocket: [...], longpoll: [...]`."""
 
@@ -45,7 +46,7 @@ class Socket:
         return self.option("longpoll")
 
 
-@dataclass
+@record
 class Endpoint:
     module: str  # "MyAppWeb.Endpoint"
     otp_app: str | None

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from flylint.findings import Finding, Location
 from flylint.parsers.elixir.expr import MAX_ITERATIONS, Evaluator, FileCtx, Scope
@@ -25,6 +25,7 @@ from flylint.parsers.elixir.values import (
     Value,
     is_keyword,
 )
+from flylint.records import record
 from flylint.sources import SourceFile
 
 ReadResult = SourceFile | None | tuple[SourceFile | None, Finding | None]
@@ -47,7 +48,7 @@ def module_key(key: str) -> str:
     return key
 
 
-@dataclass
+@record
 class ConfigModel:
     """The effective configuration of one Mix project for one env."""
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import posixpath
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field, replace
+from dataclasses import field, replace
 
 from flylint.parsers.elixir.syntax import (
     Node,
@@ -39,6 +39,7 @@ from flylint.parsers.elixir.values import (
     truthy,
     with_condition,
 )
+from flylint.records import record
 
 MAX_DEPTH = 80  # nesting levels evaluated before giving up (each level costs a few frames)
 MAX_SOURCE_TEXT = 400  # Unknown.source_text is cut here
@@ -76,7 +77,7 @@ _DOTENVY_TYPES = {
 }
 
 
-@dataclass
+@record
 class FileCtx:
     """Per-file state: the parsed file, its directory (project-relative) and what it declares."""
 
@@ -87,7 +88,7 @@ class FileCtx:
     imports: set[str] = field(default_factory=set)
 
 
-@dataclass
+@record
 class Scope:
     """Variables visible at a point, and the undecided condition guarding that point."""
 

@@ -7,7 +7,7 @@ every entry sits on one line in files Mix writes, and a regex is far cheaper tha
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from flylint.findings import Location
 from flylint.parsers.elixir.expr import Evaluator, FileCtx, Scope
@@ -21,10 +21,11 @@ from flylint.parsers.elixir.values import (
     TupleValue,
     Value,
 )
+from flylint.records import record
 from flylint.sources import SourceFile
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)  # one per dependency (and lock entry): never changed
 class Dep:
     name: str
     requirement: str | None  # "~> 1.8.1"; None for git/path/umbrella deps without one
@@ -35,7 +36,7 @@ class Dep:
         return self.options.get(key) if self.options is not None else None
 
 
-@dataclass
+@record
 class MixProject:
     path: str  # project-relative path of mix.exs
     module: str | None
@@ -136,7 +137,7 @@ def _dep(value: Value) -> Dep | None:
     return Dep(name.name, requirement, options, value.location())
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)
 class LockedDep:
     name: str
     source: str  # "hex", "git", "path"

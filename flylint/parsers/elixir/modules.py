@@ -4,18 +4,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 
 from flylint.findings import Location
 from flylint.parsers.elixir.expr import Evaluator, FileCtx, Scope
 from flylint.parsers.elixir.syntax import Node, ParsedElixir, call_args, call_name, do_block, named
 from flylint.parsers.elixir.values import Atom, Value
+from flylint.records import record
 
 CompileEnv = Callable[[str, tuple[str, ...]], Value | None]
 MAX_MODULE_NESTING = 32
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ModuleDef:
     name: str  # "MyAppWeb.Endpoint"
     node: Node  # the defmodule call
@@ -23,7 +23,7 @@ class ModuleDef:
     body: list[Node]  # statements of its do block
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Plug:
     """`plug Plug.Static, at: "/"` or `plug :accepts, ["html"]`, in declaration order."""
 

@@ -6,12 +6,11 @@ Reads go through the caller's `read` (ProjectFS.read); `glob` lists project-rela
 
 from __future__ import annotations
 
-import os
 import posixpath
 import re
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from pathlib import Path
+from dataclasses import field
+from functools import lru_cache
 
 from flylint.findings import Finding
 from flylint.parsers.elixir.endpoint import ENDPOINT_HINT, Endpoint, scan_endpoints
@@ -26,13 +25,14 @@ from flylint.parsers.elixir.mixfile import LockedDep, MixProject, parse_lock, sc
 from flylint.parsers.elixir.rel import ShellScript, parse_shell
 from flylint.parsers.elixir.router import ROUTER_HINT, Router, scan_routers
 from flylint.parsers.elixir.syntax import parse
+from flylint.records import record
 from flylint.sources import ProjectFS, SourceFile
 
 SKIP_DIRS = {"deps", "_build", "node_modules", ".git", ".elixir_ls", "cover", "priv"}
 MAX_LISTED = 20_000
 
 
-@dataclass
+@record
 class ElixirProject:
     mix_root: str
     config: ConfigModel
@@ -90,6 +90,7 @@ class ElixirProject:
         return out
 
 
+@lru_cache(maxsize=256)
 def _glob_regex(pattern: str) -> re.Pattern[str]:
     out = []
     i = 0
@@ -114,7 +115,8 @@ def _glob_regex(pattern: str) -> re.Pattern[str]:
 
 def project_glob(fs: ProjectFS) -> Glob:
     """glob(pattern) over the project: `*`, `?` and `**`, files only, project-relative results,
-    symlinks never followed, dependency and build directories skipped."""
+    symlinks never followed, dependency and build directories skipped. Directory listings come
+    from the ProjectFS, so repeated globs (one per rule) do not list the tree again."""
 
     def glob(pattern: str) -> list[str]:
         pattern = posixpath.normpath(pattern)
@@ -127,28 +129,39 @@ def project_glob(fs: ProjectFS) -> Glob:
                 break
             fixed.append(seg)
         base = "/".join(fixed[:-1] if len(fixed) == len(segments) else fixed) or "."
-        regex = _glob_regex(pattern)
+        # Every path found lies under base: only the rest of the pattern needs matching, and
+        # that regex is the same for every app's `lib/**/*.ex`.
+        prefix = "" if base == "." else base + "/"
+        regex = _glob_regex(pattern[len(prefix) :])
         recursive = "**" in pattern
         start = fs.abs(base)
         if not fs.inside(start) or not start.is_dir():
             return []
         found: list[str] = []
         listed = 0
-        for dirpath, dirnames, filenames in os.walk(start, followlinks=False):
-            rel_dir = fs.rel(Path(dirpath))
-            dirnames[:] = sorted(d for d in dirnames if d not in SKIP_DIRS)
+        pending = [base]  # depth first, in name order, as os.walk(topdown=True) with sorting
+        while pending:
+            rel_dir = pending.pop()
+            listing = fs.listdir(rel_dir)
+            if listing is None:
+                continue
+            dirnames, filenames, links = listing
+            subdirs = sorted(d for d in dirnames if d not in SKIP_DIRS)
             rel_depth = 0 if rel_dir == "." else rel_dir.count("/") + 1
             if not recursive and rel_depth >= len(segments) - 1:
-                dirnames[:] = []
+                subdirs = []
             for name in sorted(filenames):
                 listed += 1
                 rel = name if rel_dir == "." else f"{rel_dir}/{name}"
-                if regex.match(rel):
-                    p = fs.abs(rel)
-                    if not p.is_symlink() or fs.inside(p):
-                        found.append(rel)
+                if regex.match(rel, len(prefix)) and (name not in links or fs.inside(fs.abs(rel))):
+                    found.append(rel)
             if listed > MAX_LISTED:
                 break
+            pending.extend(
+                reversed(
+                    [d if rel_dir == "." else f"{rel_dir}/{d}" for d in subdirs if d not in links]
+                )
+            )
         return found
 
     return glob

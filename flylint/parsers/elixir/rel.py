@@ -6,9 +6,10 @@ from __future__ import annotations
 
 import re
 import shlex
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from flylint.findings import Location
+from flylint.records import record
 from flylint.sources import SourceFile
 
 _ASSIGN = re.compile(r"^(?P<name>[A-Za-z_][A-Za-z0-9_]*)=(?P<value>.*)$")
@@ -16,7 +17,7 @@ _OPENERS = ("if", "case", "for", "while", "until")
 _CLOSERS = ("fi", "esac", "done")
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ShellVar:
     name: str
     value: str | None  # unquoted text (EEx tags and $expansions kept); None for `export NAME`
@@ -25,7 +26,7 @@ class ShellVar:
     location: Location
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class ShellExec:
     argv: tuple[str, ...]  # words after `exec`
     env: dict[str, str]  # NAME=value prefixes on the exec line
@@ -37,7 +38,7 @@ class ShellExec:
         return " ".join(self.argv)
 
 
-@dataclass
+@record
 class ShellScript:
     path: str
     vars: list[ShellVar] = field(default_factory=list)
@@ -90,7 +91,14 @@ def _strip_comment(line: str) -> str:
     return line.rstrip()
 
 
+# Without these (quotes, the escape, whitespace shlex does not split on), shlex.split(text) is
+# text.split(); shlex is pure Python and most script lines need none of it.
+_SHLEX_SPECIAL = frozenset("'\"\\\x0b\x0c\x1c\x1d\x1e\x1f")
+
+
 def _words(text: str) -> list[str]:
+    if text.isascii() and _SHLEX_SPECIAL.isdisjoint(text):
+        return text.split()
     try:
         return shlex.split(text, posix=True)
     except ValueError:  # unbalanced quotes: fall back to whitespace

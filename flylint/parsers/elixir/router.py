@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from dataclasses import dataclass, field
+from dataclasses import field
 
 from flylint.findings import Location
 from flylint.parsers.elixir.expr import FileCtx, Scope
@@ -18,6 +18,7 @@ from flylint.parsers.elixir.modules import (
 )
 from flylint.parsers.elixir.syntax import Node, ParsedElixir, do_block
 from flylint.parsers.elixir.values import Atom, KeywordList, ListValue, Literal, Value
+from flylint.records import record
 
 ROUTER_HINT = re.compile(r"use\s+(?:[\w.]+\s*,\s*:router\b|Phoenix\.Router\b)")
 VERBS = {"get", "post", "put", "patch", "delete", "options", "head", "connect", "trace"}
@@ -25,7 +26,7 @@ ROUTE_MACROS = VERBS | {"match", "live", "forward", "resources", "live_dashboard
 MAX_ROUTES = 5000
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Route:
     verb: str  # "get", "live", "forward", "live_dashboard", "resources", "match", ...
     path: str  # full path including scope prefixes
@@ -37,7 +38,7 @@ class Route:
     conditional: str | None = None
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class Pipeline:
     name: str
     plugs: tuple[Plug, ...]
@@ -48,7 +49,7 @@ class Pipeline:
         return next((p for p in self.plugs if p.name == name), None)
 
 
-@dataclass(frozen=True)
+@record(frozen=True)
 class RouterScope:
     path: str  # full path
     alias: str | None  # full alias
@@ -57,7 +58,7 @@ class RouterScope:
     conditional: str | None = None
 
 
-@dataclass
+@record
 class Router:
     module: str
     location: Location
@@ -74,7 +75,7 @@ class Router:
         return [r for r in self.routes if pipeline in r.pipelines]
 
 
-@dataclass
+@record
 class _Frame:
     path: str
     alias: str | None

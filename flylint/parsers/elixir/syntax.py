@@ -8,11 +8,12 @@ per file; the tree still holds everything tree-sitter could recover, and callers
 from __future__ import annotations
 
 from collections.abc import Iterator
-from dataclasses import dataclass, field
+from dataclasses import field
 from functools import lru_cache
 from typing import Any
 
 from flylint.findings import Finding, Location
+from flylint.records import record
 from flylint.sources import SourceFile
 
 Node = Any  # tree_sitter.Node; typed loosely so this module imports without tree_sitter
@@ -27,7 +28,7 @@ def _parser() -> Any:
     return tree_sitter.Parser(tree_sitter.Language(tree_sitter_elixir.language()))
 
 
-@dataclass
+@record
 class ParsedElixir:
     """One parsed Elixir file: its source, tree and (at most one) syntax-error finding."""
 

@@ -8,16 +8,19 @@ environment reference (`EnvRef`), or an expression we do not evaluate (`Unknown`
 
 from __future__ import annotations
 
-import re
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import ClassVar
 
 from flylint.findings import Location
+from flylint.lazyre import lazy
+from flylint.records import record
 
 Scalar = str | int | float | bool | None
 
 
-@dataclass(frozen=True, kw_only=True)
+# Values are immutable by contract but not frozen: the evaluator builds hundreds per app and a
+# frozen __init__ costs several times a plain one. They hash and compare by value.
+@record(unsafe_hash=True, kw_only=True)
 class Value:
     file: str = ""
     line: int = 0
@@ -39,14 +42,14 @@ class Value:
         )
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)
 class Literal(Value):
     """A string, integer, float, boolean or nil (None)."""
 
     value: Scalar
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)
 class Atom(Value):
     """An atom other than true/false/nil; modules are spelled "Elixir.Foo.Bar"."""
 
@@ -62,27 +65,27 @@ class Atom(Value):
         return self.name[7:] if self.is_module else self.name
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)
 class Charlist(Value):
     text: str
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)
 class ListValue(Value):
     items: tuple[Value, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)
 class TupleValue(Value):
     items: tuple[Value, ...] = ()
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)
 class MapValue(Value):
     pairs: tuple[tuple[Value, Value], ...] = ()
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)
 class KeywordList(Value):
     """An ordered keyword list; keys are atom names ("force_ssl", "Elixir.MyApp.Repo").
     Duplicate keys are kept, as Elixir keeps them; `get` returns the first, as Keyword.get does."""
@@ -102,7 +105,7 @@ class KeywordList(Value):
         return any(k == key for k, _ in self.entries)
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)
 class EnvRef(Value):
     """`System.get_env("NAME") || default`, `System.fetch_env!("NAME")`, ...
 
@@ -118,7 +121,7 @@ class EnvRef(Value):
     kind: ClassVar[str] = "env"
 
 
-@dataclass(frozen=True)
+@record(unsafe_hash=True)
 class Unknown(Value):
     """An expression the evaluator does not compute; `source_text` is how it was written.
     `path` is set when the expression is a file path we could resolve project-relative (used by
@@ -233,8 +236,8 @@ def to_python(value: Value | None, _depth: int = 0) -> object:
     return value
 
 
-_PLAIN_ATOM = re.compile(r"[a-z_][a-zA-Z0-9_@]*[?!]?")
-_PLAIN_MODULE = re.compile(r"[A-Z][a-zA-Z0-9_]*(\.[A-Z][a-zA-Z0-9_]*)*")
+_PLAIN_ATOM = lazy(r"[a-z_][a-zA-Z0-9_@]*[?!]?")
+_PLAIN_MODULE = lazy(r"[A-Z][a-zA-Z0-9_]*(\.[A-Z][a-zA-Z0-9_]*)*")
 _CAST_FUNCTIONS = {
     "integer": "String.to_integer",
     "float": "String.to_float",
