@@ -124,9 +124,16 @@ def finalize(findings: Iterable[Finding], index: dict[str, RuleMeta]) -> list[Fi
         out.setdefault(key, f)
     from flylint.secrets.redact import mask_finding
 
-    # No message may carry a secret, whichever rule quoted it (FLY313 quotes release_command).
-    kept = [mask_finding(f) for f in drop_superseded(list(out.values()))]
+    # No message may carry a secret, whichever rule quoted it (FLY313 quotes release_command), and
+    # every message is one line, whatever source text a rule quoted (one-line formats rely on it).
+    kept = [one_line(mask_finding(f)) for f in drop_superseded(list(out.values()))]
     return sorted(kept, key=Finding.sort_key)
+
+
+def one_line(f: Finding) -> Finding:
+    if "\n" not in f.message and "\r" not in f.message:
+        return f
+    return replace(f, message=" ".join(f.message.split()))
 
 
 def pick_docs(urls: tuple[str, ...], key: str | None) -> tuple[str, ...]:

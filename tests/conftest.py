@@ -60,3 +60,14 @@ def project(tmp_path):
         return write_project(tmp_path / "app", files)
 
     return make
+
+
+def fake_secret(seed: int, length: int = 64, prefix: str = "", alphabet: str = "") -> str:
+    """A random-looking test secret, generated at test time from a fixed seed: no credential
+    literal lives in the repository, and the value is the same on every run."""
+    import random
+    import string
+
+    chars = alphabet or string.ascii_letters + string.digits
+    rng = random.Random(seed)
+    return prefix + "".join(rng.choice(chars) for _ in range(length))

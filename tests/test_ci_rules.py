@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import pytest
-from conftest import FIXTURES
+from conftest import FIXTURES, fake_secret
 
 from flylint.checks.ci import runs_flyctl_deploy
 from flylint.discover import discover
@@ -205,8 +205,8 @@ jobs:
       - run: flyctl deploy
         env:
           # fake, generated for flylint tests
-          FLY_API_TOKEN: fo1_3kQ9vT2mWx7LpR4nZ8yB6cD1fG5hJ0sA2eU9iO3tY7w
-""",
+          FLY_API_TOKEN: @@TOKEN@@
+""".replace("@@TOKEN@@", fake_secret(604, 43, "fo1_")),
     )
     assert where(run(root, ("FLY6", "FLY8"))) == ["FLY604 .github/workflows/deploy.yml:10"]
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from conftest import write_project
+from conftest import fake_secret, write_project
 
 from flylint.discover import discover
 from flylint.engine import Selection, lint
@@ -353,8 +353,8 @@ def test_fly603_literal_replaced_by_runtime_is_info(tmp_path):
     files = phoenix_app()
     files["config/config.exs"] = (
         "import Config\n\nconfig :demo, DemoWeb.Endpoint,\n"
-        '  secret_key_base: "/J5OVT2CCPcUhd3BjQ6GeTf9tMERJy+53jqoI0BI5xuG9xSvF8GOshKJ+XWUJNMH"\n\n'
-        'config :demo, Demo.Signer,\n  secret_key: "ZslqBNSlryvW4n6S0MltDO2W4Ooq/g/tx2uhSY2jEJBw6IheKwksgEnmneo/tvTp"\n'
+        f'  secret_key_base: "{fake_secret(6031)}"\n\n'
+        f'config :demo, Demo.Signer,\n  secret_key: "{fake_secret(6032)}"\n'
     )
     files["config/runtime.exs"] = OVERRIDING_RUNTIME
     root = write_project(tmp_path / "app", files)
