@@ -246,46 +246,48 @@ def _finding(
 # -- fly.toml [env] (FLY601, cookies FLY605) -------------------------------------------------------
 
 
-def _fly_env_findings(app: App) -> Iterator[Finding]:
+def _fly_table_findings(
+    app: App, values, label: str, key_prefix: str, context: str, secret_finding
+) -> Iterator[Finding]:
+    """Secrets in a fly.toml name -> value table ([env], [build.args]): cookies are FLY605, other
+    secrets whatever `secret_finding(name, hit, location, key)` makes of them."""
     fly = getattr(app, "fly", None)
-    env = getattr(fly, "env", None)
-    if not isinstance(env, dict):
+    if not isinstance(values, dict):
         return
     src = _fly_source(app)
-    for name, value in env.items():
+    for name, value in values.items():
         if not isinstance(value, str):
             continue
-        key = f"env.{name}"
+        key = f"{key_prefix}.{name}"
         loc = fly.locate(key)
         if _is_cookie_name(name):
             if _is_literal(value):
-                yield _cookie_finding(
-                    f"[env] {name}",
-                    value.strip(),
-                    _narrow(src, loc, value.strip()),
-                    key,
-                )
+                secret = value.strip()
+                yield _cookie_finding(f"{label} {name}", secret, _narrow(src, loc, secret), key)
             continue
-        hit = _scan(name, value, "fly_env")
+        hit = _scan(name, value, context)
         if hit is None:
             continue
         if hit.kind == "cookie":
-            yield _cookie_finding(
-                f"[env] {name}",
-                hit.secret,
-                _narrow(src, loc, hit.secret),
-                key,
-            )
+            yield _cookie_finding(f"{label} {name}", hit.secret, _narrow(src, loc, hit.secret), key)
             continue
-        yield _finding(
+        yield secret_finding(name, hit, _narrow(src, loc, hit.secret), key)
+
+
+def _fly_env_findings(app: App) -> Iterator[Finding]:
+    def secret_finding(name, hit, location, key):
+        return _finding(
             "FLY601",
             f"[env] {name} holds {hit.describe()}; fly.toml is committed and [env] is shown in "
             "the Machine config",
-            _narrow(src, loc, hit.secret),
+            location,
             key,
             fix=f"run `fly secrets set {name}=…`, delete it from [env], and {ROTATE}",
             severity=hit.severity,
         )
+
+    env = getattr(getattr(app, "fly", None), "env", None)
+    return _fly_table_findings(app, env, "[env]", "env", "fly_env", secret_finding)
 
 
 @rule("FLY601")
@@ -302,47 +304,20 @@ _DOCKER_LEGACY_RE = re.compile(r"^\s*ENV\s+([A-Za-z_][\w.-]*)\s+(.*?)\s*(?:\\)?$
 
 
 def _build_arg_findings(app: App) -> Iterator[Finding]:
-    fly = getattr(app, "fly", None)
-    build = getattr(fly, "build", None)
-    args = getattr(build, "args", None)
-    if not isinstance(args, dict):
-        return
-    src = _fly_source(app)
-    for name, value in args.items():
-        if not isinstance(value, str):
-            continue
-        key = f"build.args.{name}"
-        loc = fly.locate(key)
-        if _is_cookie_name(name):
-            if _is_literal(value):
-                yield _cookie_finding(
-                    f"[build.args] {name}",
-                    value.strip(),
-                    _narrow(src, loc, value.strip()),
-                    key,
-                )
-            continue
-        hit = _scan(name, value, "build_arg")
-        if hit is None:
-            continue
-        if hit.kind == "cookie":
-            yield _cookie_finding(
-                f"[build.args] {name}",
-                hit.secret,
-                _narrow(src, loc, hit.secret),
-                key,
-            )
-            continue
-        yield _finding(
+    def secret_finding(name, hit, location, key):
+        return _finding(
             "FLY602",
             f"[build.args] {name} holds {hit.describe()}; build args are committed and readable "
             "in the image metadata",
-            _narrow(src, loc, hit.secret),
+            location,
             key,
             fix=f"pass it with `fly deploy --build-secret {name}=…` and "
             f"`RUN --mount=type=secret,id={name}`, then {ROTATE}",
             severity=hit.severity,
         )
+
+    args = getattr(getattr(getattr(app, "fly", None), "build", None), "args", None)
+    return _fly_table_findings(app, args, "[build.args]", "build.args", "build_arg", secret_finding)
 
 
 def _docker_pairs(src: SourceFile, instr) -> Iterator[tuple[str, str, int, int]]:
